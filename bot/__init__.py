@@ -1,0 +1,1 @@
+"""Suara's running service: channels, the conversation loop, storage and the CLI (the only I/O)."""

@@ -1,0 +1,68 @@
+"""The web chat channel: a page served at ``/`` and a JSON endpoint it posts messages to.
+
+``POST /api/web/messages`` takes ``{"contact": str, "id": str, "text": str}`` or
+``{"contact": str, "id": str, "payload": str}`` and answers ``{"replies": [...], "duplicate": bool}``.
+The page keeps a random contact id in the browser's storage; ``id`` is a fresh random id per
+message, so a retried request is processed once.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.keys import LOOP, CLOCK
+from bot.messages import InboundMessage, OutboundMessage
+
+CHANNEL = "web"
+STATIC = Path(__file__).parent / "static"
+_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+_MAX_PAYLOAD = 128
+
+routes = web.RouteTableDef()
+
+
+class BadRequest(ValueError):
+    """The request is malformed; the message is shown to whoever sent it."""
+
+
+@routes.get("/")
+async def chat_page(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "chat.html", headers={"Cache-Control": "no-cache"})
+
+
+@routes.post("/api/web/messages")
+async def post_message(request: web.Request) -> web.Response:
+    try:
+        body = await request.json()
+        inbound = parse_body(body, request.app[CLOCK]())
+    except (ValueError, BadRequest) as exc:
+        message = str(exc) if isinstance(exc, BadRequest) else "body is not valid JSON"
+        return web.json_response({"error": message}, status=400)
+    result = await request.app[LOOP].handle(inbound)
+    return web.json_response({"replies": [_reply_json(r) for r in result.replies], "duplicate": result.duplicate})
+
+
+def parse_body(body: object, received_at) -> InboundMessage:  # noqa: ANN001 - datetime
+    """Validate a web chat request body into an :class:`InboundMessage`."""
+    if not isinstance(body, dict):
+        raise BadRequest("body must be a JSON object")
+    contact, message_id = body.get("contact"), body.get("id")
+    if not isinstance(contact, str) or not _ID.match(contact):
+        raise BadRequest("contact must be 1-64 letters, digits, '-' or '_'")
+    if not isinstance(message_id, str) or not _ID.match(message_id):
+        raise BadRequest("id must be 1-64 letters, digits, '-' or '_'")
+    text, payload = body.get("text"), body.get("payload")
+    if payload is not None:
+        if not isinstance(payload, str) or not 0 < len(payload) <= _MAX_PAYLOAD:
+            raise BadRequest(f"payload must be a string of 1-{_MAX_PAYLOAD} characters")
+        text = None
+    elif not isinstance(text, str):
+        raise BadRequest("text must be a string")
+    return InboundMessage(CHANNEL, contact, f"{contact}/{message_id}", received_at, text=text, payload=payload)
+
+
+def _reply_json(reply: OutboundMessage) -> dict[str, object]:
+    return {"text": reply.text, "buttons": [{"title": b.title, "payload": b.payload} for b in reply.buttons]}

@@ -1,0 +1,198 @@
+"""The conversation loop: one inbound message in, stored and understood, replies out.
+
+dedupe → contact → opt-out check → ``nlu.parse`` → ``flows.resume`` → apply the events in
+ONE transaction → return the replies for the channel adapter to send.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+import flows
+import nlu
+from flows import Context, Event, Handover, QueueUnanswered, RecordConsent, Reply, SetLanguage, SetSignal, Turn
+from knowledge import KnowledgeBase
+
+from . import store
+from .db.models import Contact, Message
+from .keyed_locks import KeyedLocks
+from .messages import HandleResult, InboundMessage, OutboundMessage
+from .metrics import Metrics
+
+log = logging.getLogger("suara.loop")
+
+ERROR_REPLY = (
+    "Maaf, terjadi gangguan di sistem kami. Silakan coba lagi sebentar lagi. "
+    "/ Sorry, something went wrong on our side. Please try again shortly."
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class ConversationLoop:
+    """Processes inbound messages: in arrival order per contact, in parallel across contacts."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        knowledge: Callable[[], KnowledgeBase],
+        metrics: Metrics,
+        *,
+        default_language: nlu.Language = "id",
+        timezone_name: str = "Asia/Jakarta",
+        session_timeout: timedelta = timedelta(minutes=30),
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._sessions = sessions
+        self._knowledge = knowledge
+        self._metrics = metrics
+        self._default_language = default_language
+        self._timezone = timezone_name
+        self._session_timeout = session_timeout
+        self._clock = clock
+        self._locks = KeyedLocks()
+
+    async def handle(self, inbound: InboundMessage) -> HandleResult:
+        """Process ``inbound`` exactly once and return the replies to send."""
+        started = time.perf_counter()
+        self._metrics.messages_in.labels(inbound.channel).inc()
+        async with self._locks.hold((inbound.channel, inbound.external_id)):
+            try:
+                result = await self._process(inbound)
+            except IntegrityError:
+                # A concurrent worker stored the same channel message id first.
+                result = HandleResult((), duplicate=True)
+            except Exception:
+                self._metrics.errors.labels(inbound.channel).inc()
+                log.exception("message_failed", extra={"channel": inbound.channel})
+                return HandleResult((OutboundMessage(inbound.channel, inbound.external_id, ERROR_REPLY),))
+        elapsed = time.perf_counter() - started
+        self._metrics.latency.labels(inbound.channel).observe(elapsed)
+        self._metrics.messages_out.labels(inbound.channel).inc(len(result.replies))
+        return result
+
+    async def _process(self, inbound: InboundMessage) -> HandleResult:
+        now = self._clock()
+        async with self._sessions() as db, db.begin():
+            if await store.already_received(db, inbound.channel, inbound.message_id):
+                log.info("duplicate_dropped", extra={"channel": inbound.channel})
+                return HandleResult((), duplicate=True)
+            store.add_receipt(db, inbound.channel, inbound.message_id, now)
+            contact = await store.contact_for(
+                db, inbound.channel, inbound.external_id,
+                language=self._default_language, timezone=self._timezone, now=now,
+            )
+            turn = _Turn(db, contact, inbound, now)
+            replies = await turn.run(self._knowledge(), self._session_timeout)
+            log.info(
+                "message_processed",
+                extra={"contact_id": contact.id, "channel": inbound.channel, "intent": turn.intent,
+                       "replies": len(replies)},
+            )
+        return HandleResult(tuple(replies))
+
+
+class _Turn:
+    """The work of one inbound message inside its transaction."""
+
+    def __init__(self, db: AsyncSession, contact: Contact, inbound: InboundMessage, now: datetime) -> None:
+        self.db, self.contact, self.inbound, self.now = db, contact, inbound, now
+        self.intent: str | None = None
+        self.replies: list[OutboundMessage] = []
+
+    async def run(self, knowledge: KnowledgeBase, session_timeout: timedelta) -> list[OutboundMessage]:
+        text, notices = _prepare_text(self.inbound.text)
+        parse = nlu.parse(text, self.contact.language) if self.inbound.payload is None else None
+        command = parse.command if parse else None
+        self.intent = command or (parse.intent.name if parse and parse.intent else None)
+        stored = await self._store_inbound(parse)
+
+        if command == "opt_out":
+            await self._opt_out()
+            return self.replies
+        if self.contact.opted_out and command != "opt_in":
+            return self.replies  # opted out: stored, never answered
+        if command == "opt_in":
+            self.contact.opted_out = False
+            store.audit(self.db, self._actor, "opt_in", self._actor, {"channel": self.inbound.channel}, self.now)
+            parse = nlu.parse("halo", self.contact.language)
+
+        session = await store.load_session(self.db, self.contact.id, self.now)
+        context = Context(
+            knowledge=knowledge,
+            language=self.contact.language,  # type: ignore[arg-type]
+            consent=self.contact.consent,
+            session_timeout=session_timeout,
+        )
+        turn = Turn(now=self.now, parse=parse, payload=self.inbound.payload, notices=notices)
+        session, events = flows.resume(session, turn, context)
+        for event in events:
+            await self._apply(event, stored)
+        await store.save_session(self.db, self.contact.id, session, self.now, session_timeout)
+        return self.replies
+
+    @property
+    def _actor(self) -> str:
+        return f"contact:{self.contact.id}"
+
+    async def _store_inbound(self, parse: nlu.ParseResult | None) -> Message:
+        return await store.add_message(
+            self.db, self.contact, direction="in", channel=self.inbound.channel,
+            text=parse.redacted if parse else "", payload=self.inbound.payload,
+            channel_message_id=self.inbound.message_id, intent=self.intent,
+            received_at=self.inbound.received_at, now=self.now,
+        )
+
+    async def _opt_out(self) -> None:
+        self.contact.opted_out = True
+        if self.contact.consent:
+            store.record_consent(self.db, self.contact, "withdrawn", flows.CONSENT_VERSION, self.inbound.channel, self.now)
+        self.contact.consent = None
+        store.audit(self.db, self._actor, "opt_out", self._actor, {"channel": self.inbound.channel}, self.now)
+        await self._reply(Reply(flows.text("opted_out", self.contact.language)))  # type: ignore[arg-type]
+
+    async def _apply(self, event: Event, stored: Message) -> None:
+        match event:
+            case Reply():
+                await self._reply(event)
+            case SetLanguage(language=language):
+                self.contact.language = language
+            case SetSignal() if self.contact.consent:
+                store.add_signal(self.db, self.contact, event, stored.id, self.now)
+            case SetSignal():
+                pass  # no consent, no profiling
+            case RecordConsent(granted=granted, version=version):
+                action = "granted" if granted else "refused"
+                store.record_consent(self.db, self.contact, action, version, self.inbound.channel, self.now)
+            case QueueUnanswered(question=question, candidates=candidates):
+                store.add_unanswered(self.db, self.contact, stored.id, question,
+                                     [asdict(c) for c in candidates], self.now)
+            case Handover(reason=reason):
+                self.contact.needs_human = True
+                store.audit(self.db, self._actor, "handover_requested", self._actor, {"reason": reason}, self.now)
+
+    async def _reply(self, reply: Reply) -> None:
+        message = await store.add_message(
+            self.db, self.contact, direction="out", channel=self.inbound.channel, text=nlu.redact(reply.text),
+            buttons=reply.buttons, answer_id=reply.answer_id, now=self.now,
+        )
+        self.replies.append(
+            OutboundMessage(self.inbound.channel, self.inbound.external_id, reply.text, reply.buttons, message.id)
+        )
+
+
+def _prepare_text(raw: str | None) -> tuple[str, tuple[str, ...]]:
+    """Clean the voter's text and cut it to the limit, noting when it was cut."""
+    text = nlu.clean(raw or "")
+    if len(text) > nlu.MAX_TEXT_CHARS:
+        return text[: nlu.MAX_TEXT_CHARS], ("too_long",)
+    return text, ()

@@ -1,0 +1,41 @@
+"""Understanding one voter message: clean, redact, normalise, language, command, intent, signals.
+
+Pure functions over plain data; reads only its own files under ``nlu/data``.
+"""
+
+from __future__ import annotations
+
+from .commands import detect_command
+from .intents import classify
+from .language import detect_language
+from .normalise import MAX_TEXT_CHARS, clean, normalise
+from .redact import redact
+from .signals import extract_signals
+from .types import Command, Intent, Language, ParseResult, Signal
+
+__all__ = [
+    "MAX_TEXT_CHARS",
+    "Command",
+    "Intent",
+    "Language",
+    "ParseResult",
+    "Signal",
+    "clean",
+    "normalise",
+    "parse",
+    "redact",
+]
+
+
+def parse(text: str, default_language: Language = "id") -> ParseResult:
+    """Understand one message. ``text`` should already be cleaned and cut to the length limit."""
+    normalised = normalise(text)
+    return ParseResult(
+        text=text,
+        redacted=redact(text),
+        normalised=normalised,
+        language=detect_language(normalised, default_language),
+        intent=classify(normalised),
+        command=detect_command(text),
+        signals=extract_signals(normalised),
+    )

@@ -1,0 +1,50 @@
+"""Plain data returned by :func:`nlu.parse`. No behaviour, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Language = Literal["id", "en"]
+Command = Literal["opt_out", "opt_in"]
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """The intent a message most likely expresses, with a confidence in [0, 1]."""
+
+    name: str
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """A segment signal and why we believe it.
+
+    ``evidence`` is the span of the original text that produced the signal and ``source``
+    names the rule or model, so a staff member can see why a voter is in a segment.
+    """
+
+    name: str
+    value: str
+    confidence: float
+    evidence: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    """What the NLU understood of one message.
+
+    ``text`` is the original text (as received, cut to the length limit); ``redacted`` is the
+    same text with personal identifiers masked and is the only form that may be stored or
+    logged; ``normalised`` is the form used for matching.
+    """
+
+    text: str
+    redacted: str
+    normalised: str
+    language: Language
+    intent: Intent | None
+    command: Command | None = None
+    signals: tuple[Signal, ...] = field(default_factory=tuple)

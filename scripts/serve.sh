@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Install Suara into ./.venv and start the server with the web chat on SQLite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+exec .venv/bin/suara serve "$@"

@@ -1,0 +1,54 @@
+"""The web chat in a real browser: Debian's chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+
+import pytest
+from playwright.async_api import Browser, async_playwright, expect
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Debian's chromium is not installed: run `bash scripts/setup.sh --dev`")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@pytest.fixture(params=["sqlite"])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> str:  # noqa: ANN001
+    """The browser tests check the page, not the database: SQLite is enough."""
+    from bot.db.migrate import upgrade
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'suara.db'}"
+    upgrade(url)
+    return url
+
+
+async def test_phone_sized_chat_greets_with_buttons_and_answers_a_click(server: str, browser: Browser) -> None:
+    page = await browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    await page.goto(server + "/")
+    await page.fill("#text", "halo")
+    await page.click("#send")
+    await expect(page.locator(".msg.bot").first).to_contain_text("Saya Suara")
+    button = page.locator(".buttons button", has_text="Jam buka TPS")
+    await expect(button).to_be_visible()
+    await button.click()
+    await expect(page.locator(".msg.bot").last).to_contain_text("07.00")
+    await expect(page.locator(".msg.me").last).to_have_text("Jam buka TPS")
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "the page scrolls sideways on a phone"

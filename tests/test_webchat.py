@@ -1,0 +1,99 @@
+"""The conversation loop through the web channel, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import ClientSession
+
+from bot.db.models import ChannelIdentity, Contact, InboundReceipt, Message, UnansweredQuestion
+from bot.settings import Settings
+from dbread import rows
+from webchat import WebVoter
+
+
+async def test_greeting_gets_welcome_with_buttons_and_a_button_gets_an_answer(server: str, http: ClientSession) -> None:
+    voter = WebVoter(http, server)
+    welcome, consent = await voter.say("halo")
+    assert "Suara" in welcome["text"]
+    payloads = [b["payload"] for b in welcome["buttons"]]
+    assert "q:jam-buka-tps" in payloads and "menu" in payloads
+    assert [b["payload"] for b in consent["buttons"]] == ["consent:yes", "consent:no"]
+
+    (answer,) = await voter.press("q:jam-buka-tps")
+    assert "07.00" in answer["text"] and "13.00" in answer["text"]
+
+
+async def test_a_question_is_answered_in_the_voters_language(server: str, http: ClientSession) -> None:
+    voter = WebVoter(http, server)
+    (answer,) = await voter.say("jam berapa tps buka?")
+    assert "07.00" in answer["text"]
+    (answer_en,) = await voter.say("What time do polling stations open?")
+    assert "07:00" in answer_en["text"] and "open" in answer_en["text"]
+
+
+async def test_out_of_scope_question_gets_honest_fallback_and_is_queued(
+    server: str, http: ClientSession, settings: Settings
+) -> None:
+    voter = WebVoter(http, server)
+    (reply,) = await voter.say("harga cabai hari ini berapa ya?")
+    assert "belum tahu" in reply["text"]
+    assert reply["buttons"] == [{"title": "Bicara dengan petugas", "payload": "human"}]
+    (queued,) = await rows(settings, UnansweredQuestion)
+    assert queued.question == "harga cabai hari ini berapa ya?" and queued.status == "open"
+
+    (handover,) = await voter.press("human")
+    assert "petugas" in handover["text"]
+    (contact,) = await rows(settings, Contact)
+    assert contact.needs_human
+
+
+async def test_same_channel_message_id_twice_gives_one_reply(
+    server: str, http: ClientSession, settings: Settings
+) -> None:
+    voter = WebVoter(http, server)
+    first, second = await asyncio.gather(
+        voter.post(text="jam berapa tps buka", message_id="m-1"),
+        voter.post(text="jam berapa tps buka", message_id="m-1"),
+    )
+    replies = first["replies"] + second["replies"]
+    assert len(replies) == 1
+    assert sorted([first["duplicate"], second["duplicate"]]) == [False, True]
+    assert len(await rows(settings, Message, direction="in")) == 1
+    assert len(await rows(settings, InboundReceipt)) == 1
+
+
+async def test_fifty_concurrent_messages_of_one_contact_are_stored_and_answered_in_order(
+    server: str, http: ClientSession, settings: Settings
+) -> None:
+    voter = WebVoter(http, server)
+    await voter.say("halo")
+    sent = [f"pesan nomor {n}" for n in range(50)]
+    # Fire all 50 at once; each request is processed in the order it reached the server.
+    results = await asyncio.gather(*(voter.post(text=text) for text in sent))
+    assert all(len(r["replies"]) == 1 for r in results)
+
+    messages = [m for m in await rows(settings, Message) if m.direction == "in" and m.text.startswith("pesan")]
+    assert sorted(m.text for m in messages) == sorted(sent)
+    arrival = [m.received_at for m in messages]
+    assert arrival == sorted(arrival), "stored in a different order than they arrived"
+    everything = await rows(settings, Message)
+    directions = [m.direction for m in everything if m.id >= messages[0].id]
+    assert directions == ["in", "out"] * 50, "a reply was interleaved with another message's processing"
+
+
+async def test_different_contacts_each_get_their_own_contact(
+    server: str, http: ClientSession, settings: Settings
+) -> None:
+    voters = [WebVoter(http, server) for _ in range(5)]
+    await asyncio.gather(*(v.say("halo") for v in voters))
+    assert len(await rows(settings, Contact)) == 5
+    assert len(await rows(settings, ChannelIdentity, channel="web")) == 5
+
+
+async def test_help_menu_and_thanks(server: str, http: ClientSession) -> None:
+    voter = WebVoter(http, server)
+    (menu,) = await voter.say("menu")
+    assert "human" in [b["payload"] for b in menu["buttons"]]
+    (thanks,) = await voter.say("makasih")
+    assert "Sama-sama" in thanks["text"]
