@@ -19,6 +19,12 @@ extras=""
 if [ "${1:-}" = "--dev" ]; then
   extras="[dev]"
 fi
+# torch first, pinned, so that nothing later pulls a CUDA build (several GB) in its place.
+# Elsewhere, point PIP_INDEX_URL / PIP_EXTRA_INDEX_URL at a CPU wheel index for this step.
+if ! .venv/bin/python -c 'import torch' 2>/dev/null; then
+  echo "setup: installing torch 2.13.0 (CPU build)"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check torch==2.13.0
+fi
 echo "setup: installing suara${extras} into .venv"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}"
 
