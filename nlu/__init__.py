@@ -6,6 +6,7 @@ Pure functions over plain data; reads only its own files under ``nlu/data``.
 from __future__ import annotations
 
 from .commands import detect_command
+from .encoder import Encoder
 from .intents import classify
 from .language import detect_language
 from .normalise import MAX_TEXT_CHARS, clean, normalise
@@ -16,6 +17,7 @@ from .types import Command, Intent, Language, ParseResult, Signal
 __all__ = [
     "MAX_TEXT_CHARS",
     "Command",
+    "Encoder",
     "Intent",
     "Language",
     "ParseResult",
@@ -27,15 +29,20 @@ __all__ = [
 ]
 
 
-def parse(text: str, default_language: Language = "id") -> ParseResult:
-    """Understand one message. ``text`` should already be cleaned and cut to the length limit."""
-    normalised = normalise(text)
+def parse(text: str, default_language: Language = "id", encoder: Encoder | None = None) -> ParseResult:
+    """Understand one message. ``text`` should already be cleaned and cut to the length limit.
+
+    Matching and signals work on the redacted text, so no identifier travels further.
+    """
+    redacted = redact(text)
+    normalised = normalise(redacted)
     return ParseResult(
         text=text,
-        redacted=redact(text),
+        redacted=redacted,
         normalised=normalised,
         language=detect_language(normalised, default_language),
         intent=classify(normalised),
         command=detect_command(text),
         signals=extract_signals(normalised),
+        vector=encoder.encode_queries([redacted])[0] if encoder is not None and normalised else None,
     )

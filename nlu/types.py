@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
+
 Language = Literal["id", "en"]
 Command = Literal["opt_out", "opt_in"]
 
@@ -38,7 +40,8 @@ class ParseResult:
 
     ``text`` is the original text (as received, cut to the length limit); ``redacted`` is the
     same text with personal identifiers masked and is the only form that may be stored or
-    logged; ``normalised`` is the form used for matching.
+    logged; ``normalised`` is the form used for matching; ``vector`` is the message's sentence
+    embedding when an encoder was given, computed once and shared by every consumer.
     """
 
     text: str
@@ -48,3 +51,4 @@ class ParseResult:
     intent: Intent | None
     command: Command | None = None
     signals: tuple[Signal, ...] = field(default_factory=tuple)
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
