@@ -111,7 +111,8 @@ class _Turn:
 
     async def run(self, knowledge: KnowledgeBase, session_timeout: timedelta) -> list[OutboundMessage]:
         text, notices = _prepare_text(self.inbound.text)
-        parse = nlu.parse(text, self.contact.language) if self.inbound.payload is None else None
+        has_text = self.inbound.payload is None and self.inbound.location is None
+        parse = nlu.parse(text, self.contact.language) if has_text else None
         command = parse.command if parse else None
         self.intent = command or (parse.intent.name if parse and parse.intent else None)
         stored = await self._store_inbound(parse)
@@ -133,7 +134,8 @@ class _Turn:
             consent=self.contact.consent,
             session_timeout=session_timeout,
         )
-        turn = Turn(now=self.now, parse=parse, payload=self.inbound.payload, notices=notices)
+        turn = Turn(now=self.now, parse=parse, payload=self.inbound.payload, location=self.inbound.location,
+                    notices=notices)
         session, events = flows.resume(session, turn, context)
         for event in events:
             await self._apply(event, stored)

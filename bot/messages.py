@@ -13,7 +13,8 @@ class InboundMessage:
     """One message from a voter, as any channel adapter delivers it.
 
     ``external_id`` identifies the voter on the channel, ``message_id`` the message (the key of
-    exactly-once handling). Exactly one of ``text`` and ``payload`` is normally set.
+    exactly-once handling). Exactly one of ``text``, ``payload`` (a pressed button) and
+    ``location`` (a shared location as latitude, longitude) is normally set.
     """
 
     channel: str
@@ -22,6 +23,7 @@ class InboundMessage:
     received_at: datetime
     text: str | None = None
     payload: str | None = None
+    location: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,11 +30,12 @@ MENU_TOPICS = (("hours", "jam-buka-tps"), ("how_to_vote", "cara-mencoblos"), ("c
 
 @dataclass(frozen=True, slots=True)
 class Turn:
-    """One input from the voter: a parsed text or a pressed button, at time ``now``."""
+    """One input from the voter at time ``now``: a parsed text, a pressed button or a location."""
 
     now: datetime
     parse: ParseResult | None = None
     payload: str | None = None
+    location: tuple[float, float] | None = None
     notices: tuple[str, ...] = field(default_factory=tuple)
 
 
