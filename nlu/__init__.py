@@ -12,12 +12,13 @@ from .language import detect_language
 from .normalise import MAX_TEXT_CHARS, clean, normalise
 from .redact import redact
 from .signals import extract_signals
-from .types import Command, Intent, Language, ParseResult, Signal
+from .types import Command, Entity, Intent, Language, ParseResult, Signal
 
 __all__ = [
     "MAX_TEXT_CHARS",
     "Command",
     "Encoder",
+    "Entity",
     "Intent",
     "Language",
     "ParseResult",

@@ -20,6 +20,22 @@ class Intent:
 
 
 @dataclass(frozen=True, slots=True)
+class Entity:
+    """An entity found in the text, in the shape of Rasa's ``/model/parse`` entities.
+
+    ``start``/``end`` index the original text; ``value`` is the canonical value (for a region,
+    its official name or code); ``extractor`` names the rule or model that found it.
+    """
+
+    entity: str
+    value: str
+    start: int
+    end: int
+    extractor: str
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
 class Signal:
     """A segment signal and why we believe it.
 
@@ -51,4 +67,6 @@ class ParseResult:
     intent: Intent | None
     command: Command | None = None
     signals: tuple[Signal, ...] = field(default_factory=tuple)
+    entities: tuple[Entity, ...] = field(default_factory=tuple)
+    intent_ranking: tuple[Intent, ...] = field(default_factory=tuple)
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
