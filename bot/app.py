@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -15,7 +16,7 @@ from .db.engine import create_engine
 from .keys import CLOCK, ENGINE, LOOP, METRICS, SETTINGS
 from .loop import utcnow
 from .metrics import Metrics
-from .runtime import build_loop
+from .runtime import build_loop, knowledge_source
 from .settings import Settings
 
 log = logging.getLogger("suara.app")
@@ -44,9 +45,12 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) ->
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     engine = create_engine(settings)
+    knowledge = await asyncio.to_thread(knowledge_source, settings)
     app[ENGINE] = engine
-    app[LOOP] = build_loop(settings, engine, app[METRICS], app[CLOCK])
+    app[LOOP] = build_loop(settings, engine, app[METRICS], app[CLOCK], knowledge)
+    watcher = asyncio.create_task(knowledge.watch())
     yield
+    watcher.cancel()
     await engine.dispose()
 
 

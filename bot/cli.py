@@ -96,12 +96,12 @@ async def _chat_async(settings: Settings, contact: str) -> int:
     from .db.engine import create_engine
     from .loop import utcnow
     from .metrics import Metrics
-    from .runtime import build_loop
+    from .runtime import build_loop, knowledge_source
 
     logging.basicConfig(level=logging.WARNING)
     engine = create_engine(settings)
     try:
-        loop = build_loop(settings, engine, Metrics(), utcnow)
+        loop = build_loop(settings, engine, Metrics(), utcnow, knowledge_source(settings))
         await run_console(loop, contact, utcnow, read_stdin_line, print)
     finally:
         await engine.dispose()

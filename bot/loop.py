@@ -47,6 +47,7 @@ class ConversationLoop:
         knowledge: Callable[[], KnowledgeBase],
         metrics: Metrics,
         *,
+        encoder: nlu.Encoder | None = None,
         default_language: nlu.Language = "id",
         timezone_name: str = "Asia/Jakarta",
         session_timeout: timedelta = timedelta(minutes=30),
@@ -55,6 +56,7 @@ class ConversationLoop:
         self._sessions = sessions
         self._knowledge = knowledge
         self._metrics = metrics
+        self._encoder = encoder
         self._default_language = default_language
         self._timezone = timezone_name
         self._session_timeout = session_timeout
@@ -91,7 +93,7 @@ class ConversationLoop:
                 db, inbound.channel, inbound.external_id,
                 language=self._default_language, timezone=self._timezone, now=now,
             )
-            turn = _Turn(db, contact, inbound, now)
+            turn = _Turn(db, contact, inbound, now, self._encoder)
             replies = await turn.run(self._knowledge(), self._session_timeout)
             log.info(
                 "message_processed",
@@ -104,15 +106,17 @@ class ConversationLoop:
 class _Turn:
     """The work of one inbound message inside its transaction."""
 
-    def __init__(self, db: AsyncSession, contact: Contact, inbound: InboundMessage, now: datetime) -> None:
-        self.db, self.contact, self.inbound, self.now = db, contact, inbound, now
+    def __init__(
+        self, db: AsyncSession, contact: Contact, inbound: InboundMessage, now: datetime, encoder: nlu.Encoder | None
+    ) -> None:
+        self.db, self.contact, self.inbound, self.now, self.encoder = db, contact, inbound, now, encoder
         self.intent: str | None = None
         self.replies: list[OutboundMessage] = []
 
     async def run(self, knowledge: KnowledgeBase, session_timeout: timedelta) -> list[OutboundMessage]:
         text, notices = _prepare_text(self.inbound.text)
         has_text = self.inbound.payload is None and self.inbound.location is None
-        parse = nlu.parse(text, self.contact.language) if has_text else None
+        parse = nlu.parse(text, self.contact.language, self.encoder) if has_text else None
         command = parse.command if parse else None
         self.intent = command or (parse.intent.name if parse and parse.intent else None)
         stored = await self._store_inbound(parse)
@@ -125,7 +129,7 @@ class _Turn:
         if command == "opt_in":
             self.contact.opted_out = False
             store.audit(self.db, self._actor, "opt_in", self._actor, {"channel": self.inbound.channel}, self.now)
-            parse = nlu.parse("halo", self.contact.language)
+            parse = nlu.parse("halo", self.contact.language, self.encoder)
 
         session = await store.load_session(self.db, self.contact.id, self.now)
         context = Context(

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Jakarta"
     session_timeout_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    embedding_model: str = "intfloat/multilingual-e5-small"
 
     @field_validator("database_url")
     @classmethod

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from knowledge import Abstain, KnowledgeBase
+from knowledge import Abstain, Clarify, KnowledgeBase
 from nlu import Language, ParseResult
 
 from .events import Button, Event, Handover, QueueUnanswered, RecordConsent, Reply, SetLanguage, SetSignal
@@ -118,7 +118,12 @@ def _on_text(
 
 
 def _answer(parse: ParseResult, today: date, language: Language, context: Context) -> list[Event]:
-    result = context.knowledge.answer(parse.text, today=today)
+    result = context.knowledge.answer(parse.text, today=today, vector=parse.vector)
+    if isinstance(result, Clarify):
+        return [Reply(
+            text("clarify", language),
+            tuple(Button(option.question_in(language)[:60], PAYLOAD_QUESTION + option.id) for option in result.options),
+        )]
     if isinstance(result, Abstain):
         return [
             QueueUnanswered(parse.redacted, result.candidates),

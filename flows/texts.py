@@ -42,6 +42,10 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "Sorry, I don't know the answer yet. We've noted your question for our staff. "
         "Would you like to talk to a person?",
     },
+    "clarify": {
+        "id": "Maksud Anda yang mana?",
+        "en": "Which of these did you mean?",
+    },
     "handover": {
         "id": "Baik, pesan Anda sudah diteruskan ke petugas. Mohon tunggu balasan dari kami.",
         "en": "All right, a staff member has been asked to reply. Please wait for their answer.",

@@ -10,6 +10,7 @@ import yaml
 from .types import FaqEntry, Source
 
 FAQ_DIR = Path(__file__).parent / "faq"
+OUT_OF_SCOPE_FILE = Path(__file__).parent / "out_of_scope.yml"
 
 
 class FaqFormatError(ValueError):
@@ -37,13 +38,27 @@ def load_faq(folder: Path = FAQ_DIR) -> list[FaqEntry]:
     return entries
 
 
-def load_faq_file(path: Path) -> list[FaqEntry]:
+def load_out_of_scope(path: Path = OUT_OF_SCOPE_FILE) -> list[str]:
+    """Examples of messages the knowledge base must not answer (a list of strings)."""
+    if not path.exists():
+        return []
+    raw = _parse(path)
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        raise FaqFormatError(f"{path}:1: expected a list of example messages")
+    return raw
+
+
+def _parse(path: Path) -> object:
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader) or []
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader) or []
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
         raise FaqFormatError(f"{path}:{line}: not valid YAML") from exc
+
+
+def load_faq_file(path: Path) -> list[FaqEntry]:
+    raw = _parse(path)
     if not isinstance(raw, list):
         raise FaqFormatError(f"{path}:1: expected a list of entries")
     return [_entry(path, item) for item in raw]

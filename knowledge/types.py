@@ -35,7 +35,10 @@ class FaqEntry:
         return self.answer.get(language) or self.answer.get("id") or next(iter(self.answer.values()))
 
     def question_in(self, language: Language) -> str:
-        return self.question.get(language) or self.question.get("id") or next(iter(self.question.values()))
+        """The canonical question in ``language``; imported entries may only have phrasings."""
+        if self.question:
+            return self.question.get(language) or self.question.get("id") or next(iter(self.question.values()))
+        return self.phrasings[0] if self.phrasings else self.answer_in(language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,14 @@ class Answer:
 
     entry: FaqEntry
     score: float
+    candidates: tuple[Candidate, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class Clarify:
+    """Two entries are about equally close: ask the voter which one they meant."""
+
+    options: tuple[FaqEntry, FaqEntry]
     candidates: tuple[Candidate, ...] = field(default_factory=tuple)
 
 

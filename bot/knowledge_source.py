@@ -1,0 +1,113 @@
+"""Loading the knowledge base from disk, caching its index, and reloading it when edited.
+
+Document vectors and the fitted decision rule are cached on disk by content hash, so a restart
+with unchanged content does not re-embed or re-fit; a process keeps built knowledge bases in
+memory by the same key. :class:`KnowledgeSource` watches the FAQ folder and swaps in a rebuilt
+knowledge base without a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from knowledge import (
+    FAQ_DIR,
+    DecisionRule,
+    KnowledgeBase,
+    content_hash,
+    documents_for,
+    load_faq,
+    load_out_of_scope,
+)
+from knowledge.faq_loader import OUT_OF_SCOPE_FILE
+from nlu import Encoder
+
+from .embedding import default_cache_dir
+
+log = logging.getLogger("suara.knowledge")
+
+_BUILT: dict[str, KnowledgeBase] = {}
+
+
+def build_knowledge(encoder: Encoder, faq_dir: Path = FAQ_DIR, cache_dir: Path | None = None) -> KnowledgeBase:
+    """The knowledge base of ``faq_dir``, from memory, the disk cache, or built (and cached)."""
+    entries, out_of_scope = load_faq(faq_dir), load_out_of_scope()
+    key = content_hash(documents_for(entries, out_of_scope), encoder.name)
+    if key in _BUILT:
+        return _BUILT[key]
+    folder = (cache_dir or default_cache_dir()) / "knowledge"
+    vectors_file, rule_file = folder / f"{key}.npy", folder / f"{key}.rule.json"
+    if vectors_file.exists() and rule_file.exists():
+        vectors = np.load(vectors_file)
+        rule = DecisionRule(**json.loads(rule_file.read_text()))
+        kb = KnowledgeBase.build(entries, encoder, out_of_scope, vectors=vectors, rule=rule)
+        log.info("knowledge_loaded", extra={"entries": len(entries), "cache": key})
+    else:
+        log.info("knowledge_building", extra={"entries": len(entries)})
+        kb = KnowledgeBase.build(entries, encoder, out_of_scope)
+        folder.mkdir(parents=True, exist_ok=True)
+        _write_atomically(vectors_file, lambda path: path.write_bytes(_npy_bytes(kb.document_vectors)))
+        _write_atomically(rule_file, lambda path: path.write_text(json.dumps(asdict(kb.rule))))
+        log.info("knowledge_built", extra={"entries": len(entries), "cache": key})
+    _BUILT[key] = kb
+    return kb
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+def _write_atomically(path: Path, write) -> None:  # noqa: ANN001 - a callable taking a Path
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    write(temporary)
+    os.replace(temporary, path)
+
+
+def _signature(faq_dir: Path) -> tuple:
+    files = sorted(faq_dir.glob("*.yml")) + [OUT_OF_SCOPE_FILE]
+    return tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.exists())
+
+
+class KnowledgeSource:
+    """The current knowledge base; :meth:`watch` rebuilds it when the FAQ files change.
+
+    A broken edit is logged and ignored: the running knowledge base stays.
+    """
+
+    def __init__(self, encoder: Encoder, faq_dir: Path = FAQ_DIR) -> None:
+        self._encoder, self._faq_dir = encoder, faq_dir
+        self._signature = _signature(faq_dir)
+        self._current = build_knowledge(encoder, faq_dir)
+
+    def current(self) -> KnowledgeBase:
+        return self._current
+
+    async def watch(self, interval: float = 2.0) -> None:
+        """Poll the FAQ folder every ``interval`` seconds until cancelled."""
+        while True:
+            await asyncio.sleep(interval)
+            await self.refresh()
+
+    async def refresh(self) -> bool:
+        """Rebuild if the files changed; returns whether a new knowledge base is live."""
+        signature = _signature(self._faq_dir)
+        if signature == self._signature:
+            return False
+        self._signature = signature
+        try:
+            self._current = await asyncio.to_thread(build_knowledge, self._encoder, self._faq_dir)
+        except Exception as exc:  # a staff edit that does not load: keep serving the old one
+            log.error("knowledge_reload_failed", extra={"error": str(exc)[:300]})
+            return False
+        log.info("knowledge_reloaded", extra={"entries": len(self._current.entries)})
+        return True
