@@ -170,12 +170,15 @@ class Sender:
         A reply already stored as message ``stored_id`` gets the key ``<channel>:m<stored_id>``,
         so handing the same replies over twice sends them once.
         """
-        bodies: list[tuple[str, str, dict[str, Any], int | None]] = []
-        for reply in replies:
-            base = f"{reply.channel}:m{reply.stored_id}" if reply.stored_id else f"{reply.channel}:{uuid.uuid4().hex}"
-            rendered = self._channel(reply.channel).transport.render(reply)
-            bodies += [(reply.external_id, f"{base}:{i}", body, reply.stored_id) for i, body in enumerate(rendered)]
-        return await self._record(replies[0].channel if replies else "", bodies, priority)
+        ids: list[int] = []
+        for channel in dict.fromkeys(reply.channel for reply in replies):
+            bodies: list[tuple[str, str, dict[str, Any], int | None]] = []
+            for reply in (r for r in replies if r.channel == channel):
+                base = f"{channel}:m{reply.stored_id}" if reply.stored_id else f"{channel}:{uuid.uuid4().hex}"
+                rendered = self._channel(channel).transport.render(reply)
+                bodies += [(reply.external_id, f"{base}:{i}", body, reply.stored_id) for i, body in enumerate(rendered)]
+            ids += await self._record(channel, bodies, priority)
+        return ids
 
     async def send_bodies(
         self, channel: str, external_id: str, bodies: Sequence[dict[str, Any]], key: str, priority: int = BULK

@@ -245,3 +245,14 @@ async def test_a_long_button_payload_comes_back_whole(
     message_id = fake.delivered[-1]["message_id"]
     assert await voter._push(fake.callback_update(VOTER, callback_data(long_payload), message_id))
     assert (await rows(settings, Message, direction="in"))[-1].payload == long_payload
+
+
+@pytest.mark.parametrize("body", [[1, 2], {"update_id": "x"}, {"update_id": 1, "message": {"chat": "nope"}}])
+async def test_a_malformed_update_is_refused_and_nothing_is_stored(
+    server: Running, http: ClientSession, settings: Settings, body: object
+) -> None:
+    async with http.post(f"{server.url}/webhooks/telegram/7100200300", json=body,
+                         headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as response:
+        assert response.status == 400
+        assert "Traceback" not in await response.text()
+    assert await rows(settings, WebhookEvent) == []

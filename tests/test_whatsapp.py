@@ -227,3 +227,27 @@ def test_menus_become_buttons_lists_or_numbered_text() -> None:
     assert numbered["type"] == "text" and "11. Pilihan 11" in numbered["text"]["body"]
     long = render(OutboundMessage("whatsapp", VOTER, "kata " * 2000))
     assert len(long) == 3 and all(len(b["text"]["body"]) <= 4096 for b in long)
+
+
+async def test_hostile_but_signed_payloads_do_no_harm(
+    server: Running, fake: FakeGraphAPI, http: ClientSession, settings: Settings
+) -> None:
+    from bot.channels.whatsapp import sign
+
+    url = f"{server.url}/webhooks/whatsapp"
+    for raw in (b"not json", b"[]", b'{"object": "page"}'):
+        async with http.post(url, data=raw, headers={"X-Hub-Signature-256": sign(APP_SECRET, raw)}) as response:
+            assert response.status == 400 and "Traceback" not in await response.text()
+    garbage = fake.location_message(VOTER, 0, 0)
+    garbage["entry"][0]["changes"][0]["value"]["messages"][0]["location"] = {"latitude": "north", "longitude": None}
+    await Voter(fake, server, http).send(garbage)
+    assert len(await rows(settings, Message, direction="in")) == 1  # stored, understood as nothing
+    assert await rows(settings, WebhookEvent) == []
+
+
+def test_whatsapp_needs_all_four_credentials() -> None:
+    from bot.settings import SettingsError, load_settings
+
+    with pytest.raises(SettingsError, match="SUARA_WHATSAPP_APP_SECRET"):
+        load_settings(whatsapp_token="EAAG", _env_file=None)
+    assert not load_settings(_env_file=None).whatsapp_enabled

@@ -154,6 +154,10 @@ class TelegramChannel:
         update_id = update.get("update_id")
         if not isinstance(update_id, int):
             raise ValueError("update_id must be an integer")
+        try:  # refuse now what could not be processed later
+            Update.de_json(update, self.bot)
+        except (TypeError, KeyError, AttributeError, ValueError) as exc:
+            raise ValueError(f"not a Telegram update ({type(exc).__name__})") from None
         return await self.inbox.accept(CHANNEL, str(update_id), chat_key(update) or "none", update)
 
     async def process(self, data: dict[str, Any]) -> None:

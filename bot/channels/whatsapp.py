@@ -229,8 +229,7 @@ class WhatsAppChannel:
         elif kind == "button":  # a template's quick-reply button
             payload = str((message.get("button") or {}).get("payload", ""))[:128] or None
         elif kind == "location":
-            place = message.get("location") or {}
-            location = (float(place["latitude"]), float(place["longitude"]))
+            location = _coordinates(message.get("location"))
         received = _timestamp(message.get("timestamp")) or self._clock()
         result = await self.loop.handle(InboundMessage(
             CHANNEL, wa_id, str(message["id"]), received, text=text, payload=payload, location=location))
@@ -276,6 +275,15 @@ class WhatsAppChannel:
                                         ChannelIdentity.external_id == str(status.get("recipient_id")),
                                         ChannelIdentity.unreachable_at.is_(None))
                                  .values(unreachable_at=self._clock()))
+
+
+def _coordinates(place: object) -> tuple[float, float] | None:
+    """``(latitude, longitude)`` of a location message, or None when they are not valid."""
+    try:
+        latitude, longitude = float(place["latitude"]), float(place["longitude"])  # type: ignore[index]
+    except (TypeError, KeyError, ValueError):
+        return None
+    return (latitude, longitude) if -90 <= latitude <= 90 and -180 <= longitude <= 180 else None
 
 
 def _timestamp(value: object) -> datetime | None:
