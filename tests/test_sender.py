@@ -147,19 +147,27 @@ async def test_the_same_key_is_recorded_and_sent_once(sessions: Any, settings: S
 
 
 async def test_a_crash_before_sending_is_resumed_without_loss_or_duplicates(sessions: Any, settings: Settings) -> None:
-    slow = Recorder(Limits(rate=50, burst=5, path_rate=50, path_burst=5))
-    first = make_sender(sessions, slow)
+    class Stalling(Recorder):
+        """Delivers five messages, then hangs as if the process froze before sending more."""
+
+        async def deliver(self, external_id: str, body: dict[str, Any], key: str) -> str:
+            if len(self.delivered) >= 5:
+                await asyncio.Event().wait()
+            return await super().deliver(external_id, body, key)
+
+    stalling = Stalling()
+    first = make_sender(sessions, stalling)
     for n in range(30):
         await first.send_bodies("test", f"c{n % 7}", [{"text": f"m{n}"}], key=f"k{n}")
-    await asyncio.sleep(0.15)
-    await first.close()  # the process dies with most messages still pending
-    assert 0 < len(slow.delivered) < 30
+    while len([r for r in await rows(settings, OutboxMessage) if r.status == "sent"]) < 5:
+        await asyncio.sleep(0.02)
+    await first.close()  # the process dies with 25 messages recorded but not sent
 
     after = Recorder()
     second = make_sender(sessions, after)
-    assert await second.start() == 30 - len(slow.delivered)
+    assert await second.start() == 25
     await second.drain(10)
-    everything = [text for _, text in slow.delivered + after.delivered]
+    everything = [text for _, text in stalling.delivered + after.delivered]
     assert sorted(everything) == sorted(f"m{n}" for n in range(30)), "lost or duplicated"
     assert {r.status for r in await rows(settings, OutboxMessage)} == {"sent"}
     await second.close()
