@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -193,6 +194,19 @@ async def test_a_deep_link_is_stored_as_the_voters_source(
     assert "Suara" in welcome["text"]
     (contact,) = await rows(settings, Contact)
     assert contact.source == "relawan-jaksel_2026"
+
+
+async def test_secrets_never_reach_the_logs(
+    fake: FakeBotAPI, http: ClientSession, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with running(telegram_settings(settings, fake)) as server:
+        await set_webhook(telegram_settings(settings, fake, public_url=server.url))
+        await Voter(fake, server, http).say("halo")
+        await fake.push(fake.text_update(VOTER, "halo"), http, secret="wrong-secret-wrong-secret")
+    assert fake.sent(VOTER) and "telegram_bad_secret" in caplog.text
+    for secret in (TOKEN.split(":")[1], SECRET):
+        assert secret not in caplog.text
 
 
 async def test_polling_mode_answers_updates_from_get_updates(fake: FakeBotAPI, settings: Settings) -> None:

@@ -57,8 +57,10 @@ def make_bot(settings: Settings) -> Bot:
     """The PTB ``Bot`` for the configured token and Bot API server, with a connection pool."""
     if settings.telegram_token is None:
         raise ValueError("SUARA_TELEGRAM_TOKEN is not set")
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Bot API URLs contain the token: httpx logs every request URL at INFO and PTB logs its
+    # base URL at DEBUG, so neither may log below these levels.
+    for name, level in (("httpx", logging.WARNING), ("httpcore", logging.WARNING), ("telegram", logging.INFO)):
+        logging.getLogger(name).setLevel(max(level, logging.getLogger(name).getEffectiveLevel()))
     return Bot(
         settings.telegram_token.get_secret_value(),
         base_url=settings.telegram_api_url,
