@@ -25,6 +25,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from flows import Button
+
 from .db.models import ChannelIdentity, Message, OutboxMessage
 from .messages import OutboundMessage
 from .ratelimit import PriorityLimiter, TokenBucket
@@ -179,6 +181,35 @@ class Sender:
                 bodies += [(reply.external_id, f"{base}:{i}", body, reply.stored_id) for i, body in enumerate(rendered)]
             ids += await self._record(channel, bodies, priority)
         return ids
+
+    async def recover_replies(self, channel: str, message_id: str) -> int:
+        """Record again the replies the loop stored for inbound ``message_id``; return how many.
+
+        For a message the loop has already handled (a redelivery, or an event resumed after a
+        crash between the loop's transaction and the outbox write). Keys make it a no-op when the
+        replies were recorded; otherwise they are recovered from the stored (redacted) replies,
+        unless the voter has written since.
+        """
+        async with self._sessions() as db:
+            inbound = await db.scalar(select(Message).where(
+                Message.channel == channel, Message.channel_message_id == message_id, Message.direction == "in"))
+            if inbound is None:
+                return 0
+            later = await db.scalars(select(Message).where(
+                Message.contact_id == inbound.contact_id, Message.id > inbound.id).order_by(Message.id))
+            replies = []
+            for message in later:
+                if message.direction == "in":
+                    return 0  # the conversation moved on; an old answer now would confuse
+                replies.append(message)
+            external_id = await db.scalar(select(ChannelIdentity.external_id).where(
+                ChannelIdentity.contact_id == inbound.contact_id, ChannelIdentity.channel == channel))
+        if not replies or external_id is None:
+            return 0
+        return len(await self.send_replies([
+            OutboundMessage(channel, external_id, m.text, tuple(Button(**b) for b in m.buttons or ()), m.id)
+            for m in replies if m.channel == channel
+        ]))
 
     async def send_bodies(
         self, channel: str, external_id: str, bodies: Sequence[dict[str, Any]], key: str, priority: int = BULK

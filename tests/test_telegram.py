@@ -265,3 +265,29 @@ async def test_a_malformed_update_is_refused_and_nothing_is_stored(
         assert response.status == 400
         assert "Traceback" not in await response.text()
     assert await rows(settings, WebhookEvent) == []
+
+
+async def test_a_crash_between_answering_and_sending_is_resumed_with_one_reply(
+    fake: FakeBotAPI, http: ClientSession, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configured = telegram_settings(settings, fake)
+    async with running(configured) as server:
+        await set_webhook(telegram_settings(settings, fake, public_url=server.url))
+
+        async def crash(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("the process died here")
+
+        monkeypatch.setattr(server.messaging.sender, "send_replies", crash)
+        assert await fake.push(fake.text_update(VOTER, "jam berapa tps buka?"), http) == 200
+        await server.messaging.inbox.drain(10)
+    assert fake.sent(VOTER) == [] and len(await rows(settings, WebhookEvent)) == 1
+    assert len(await rows(settings, Message, direction="out")) == 1  # answered, never sent
+
+    async with running(configured) as server:  # the restart resumes the stored update
+        await server.settle()
+        await set_webhook(telegram_settings(settings, fake, public_url=server.url))
+        assert await fake.push(fake.text_update(VOTER, "halo"), http) == 200  # and goes on normally
+        await server.settle()
+    texts = [m["text"] for m in fake.sent(VOTER)]
+    assert len(texts) == 3 and "07.00" in texts[0] and "Suara" in texts[1]
+    assert await rows(settings, WebhookEvent) == []

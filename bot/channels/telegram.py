@@ -205,7 +205,9 @@ class TelegramChannel:
 
     async def _handle(self, inbound: InboundMessage) -> None:
         result = await self.loop.handle(inbound)
-        if result.replies:
+        if result.duplicate:
+            await self.sender.recover_replies(CHANNEL, inbound.message_id)
+        elif result.replies:
             await self.sender.send_replies(result.replies)
 
     async def _greet_group_once(self, update: Update) -> None:
