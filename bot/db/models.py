@@ -193,10 +193,10 @@ class AuditEntry(Base):
 class OutboxMessage(Base):
     """One send to a platform, recorded before it is attempted and marked sent or failed after.
 
-    ``idempotency_key`` makes enqueueing the same reply twice a no-op; ``status`` goes
-    pending → sending → sent | failed. A row left in ``sending`` by a crash is attempted
-    again at start-up unless the platform reported it (WhatsApp echoes the key back in status
-    webhooks); Telegram offers no such echo, so there it may be sent twice.
+    ``idempotency_key`` makes recording the same reply twice a no-op; ``status`` goes
+    pending → sent | failed. A row still pending after a crash is attempted again at start-up
+    unless the platform reported it meanwhile (WhatsApp echoes the key back in status webhooks);
+    Telegram has no such echo, so a send cut off after Telegram accepted it may arrive twice.
     """
 
     __tablename__ = "outbox"
@@ -213,7 +213,7 @@ class OutboxMessage(Base):
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     priority: Mapped[int] = mapped_column(Integer)  # lower goes first: 0 replies, 10 bulk
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16))  # pending | sending | sent | failed
+    status: Mapped[str] = mapped_column(String(16))  # pending | sent | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(256))
     platform_message_id: Mapped[str | None] = mapped_column(String(128))
