@@ -11,6 +11,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from . import messaging
 from .channels import web as web_channel
 from .db.engine import create_engine
 from .keys import CLOCK, ENGINE, LOOP, METRICS, SETTINGS
@@ -39,6 +40,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) ->
     app.router.add_get("/metrics", metrics)
     app.router.add_routes(web_channel.routes)
     app.router.add_static("/static/", web_channel.STATIC)
+    messaging.setup(app)  # Telegram and WhatsApp webhooks, when configured
     return app
 
 

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from knowledge import FaqFormatError
 
+from . import cli_channels
 from .settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("suara.cli")
@@ -50,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="chat with the bot in this terminal (same database as the server)")
     chat.add_argument("--as", dest="contact", default=None, help="who you are in the conversation (default: your user name)")
     chat.set_defaults(run=_chat)
+    cli_channels.register(commands)
     return parser
 
 
@@ -96,12 +98,12 @@ async def _chat_async(settings: Settings, contact: str) -> int:
     from .db.engine import create_engine
     from .loop import utcnow
     from .metrics import Metrics
-    from .runtime import build_loop, knowledge_source
+    from .runtime import build_loop
 
     logging.basicConfig(level=logging.WARNING)
     engine = create_engine(settings)
     try:
-        loop = build_loop(settings, engine, Metrics(), utcnow, knowledge_source(settings))
+        loop = build_loop(settings, engine, Metrics(), utcnow)
         await run_console(loop, contact, utcnow, read_stdin_line, print)
     finally:
         await engine.dispose()

@@ -120,6 +120,8 @@ class _Turn:
         command = parse.command if parse else None
         self.intent = command or (parse.intent.name if parse and parse.intent else None)
         stored = await self._store_inbound(parse)
+        if self.inbound.source and not self.contact.source:
+            self.contact.source = self.inbound.source[:128]
 
         if command == "opt_out":
             await self._opt_out()

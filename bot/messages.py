@@ -24,6 +24,7 @@ class InboundMessage:
     text: str | None = None
     payload: str | None = None
     location: tuple[float, float] | None = None
+    source: str | None = None  # where a new voter came from (a Telegram ``/start <payload>`` deep link)
 
 
 @dataclass(frozen=True, slots=True)

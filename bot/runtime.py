@@ -29,9 +29,11 @@ def encoder_for(model: str) -> SentenceEncoder:
 
 def build_loop(
     settings: Settings, engine: AsyncEngine, metrics: Metrics, clock: Callable[[], datetime],
-    knowledge: KnowledgeSource,
+    knowledge: KnowledgeSource | None = None,
 ) -> ConversationLoop:
-    """The conversation loop over ``engine``, answering from ``knowledge``."""
+    """The conversation loop over ``engine``, answering from ``knowledge`` (by default the
+    knowledge base on disk, without watching it for edits)."""
+    knowledge = knowledge or knowledge_source(settings)
     return ConversationLoop(
         session_factory(engine),
         knowledge.current,

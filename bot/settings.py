@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/suara.db"
@@ -31,6 +32,26 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     embedding_model: str = "intfloat/multilingual-e5-small"
 
+    # Messaging channels: each is on only when its credentials are set. Secrets are SecretStr,
+    # so they never show in a repr or a log line.
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
+    telegram_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_api_url: str = Field(default="https://api.telegram.org/bot", pattern=r"^https?://[^\s]+$")
+    telegram_rate_per_second: float = Field(default=30.0, gt=0, le=1000)
+    telegram_chat_rate_per_second: float = Field(default=1.0, gt=0, le=100)
+    telegram_chat_burst: int = Field(default=3, ge=1, le=100)
+    whatsapp_token: SecretStr | None = None
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+    whatsapp_phone_number_id: str | None = Field(default=None, pattern=r"^[0-9]{1,32}$")
+    whatsapp_api_url: str = Field(default="https://graph.facebook.com", pattern=r"^https?://[^\s]+$")
+    whatsapp_api_version: str = Field(default="v23.0", pattern=r"^v[0-9]{1,3}\.[0-9]{1,3}$")
+    whatsapp_templates_file: Path | None = None
+    whatsapp_rate_per_second: float = Field(default=80.0, gt=0, le=1000)
+    whatsapp_user_rate_per_second: float = Field(default=1 / 6, gt=0, le=100)
+    whatsapp_user_burst: int = Field(default=45, ge=1, le=1000)
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
@@ -51,6 +72,38 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone (use one of {', '.join(INDONESIAN_ZONES)})") from exc
         return value
+
+    @field_validator("telegram_token")
+    @classmethod
+    def _telegram_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[0-9]{1,20}:[A-Za-z0-9_-]{20,100}", value.get_secret_value()):
+            raise ValueError("not a bot token from @BotFather (digits, a colon, then letters)")
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _telegram_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram allows 1-256 of A-Z a-z 0-9 _ -; we ask for at least 16 so it is not guessable.
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", value.get_secret_value()):
+            raise ValueError("use 16-256 letters, digits, '_' or '-'")
+        return value
+
+    @model_validator(mode="after")
+    def _whatsapp_complete(self) -> "Settings":
+        """WhatsApp needs all four of its credentials, or none."""
+        names = ("whatsapp_token", "whatsapp_app_secret", "whatsapp_verify_token", "whatsapp_phone_number_id")
+        missing = [name for name in names if getattr(self, name) is None]
+        if 0 < len(missing) < len(names):
+            raise ValueError(f"WhatsApp also needs SUARA_{missing[0].upper()}")
+        return self
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_token is not None
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return self.whatsapp_token is not None
 
     @property
     def is_sqlite(self) -> bool:

@@ -87,6 +87,9 @@ class ChannelIdentity(Base):
     channel: Mapped[str] = mapped_column(String(32))
     external_id: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set when the platform said this identity can no longer be reached (blocked the bot,
+    # not a WhatsApp user): nothing more is sent to it and nothing is retried.
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ConsentRecord(Base):
@@ -185,3 +188,55 @@ class AuditEntry(Base):
     subject: Mapped[str] = mapped_column(String(128))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OutboxMessage(Base):
+    """One send to a platform, recorded before it is attempted and marked sent or failed after.
+
+    ``idempotency_key`` makes recording the same reply twice a no-op; ``status`` goes
+    pending → sent | failed. A row still pending after a crash is attempted again at start-up
+    unless the platform reported it meanwhile (WhatsApp echoes the key back in status webhooks);
+    Telegram has no such echo, so a send cut off after Telegram accepted it may arrive twice.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_status_id", "status", "id"),
+        Index("ix_outbox_channel_platform_message_id", "channel", "platform_message_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(128))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    priority: Mapped[int] = mapped_column(Integer)  # lower goes first: 0 replies, 10 bulk
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(256))
+    platform_message_id: Mapped[str | None] = mapped_column(String(128))
+    delivery_status: Mapped[str | None] = mapped_column(String(16))  # sent | delivered | read | failed
+    delivery_error: Mapped[str | None] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WebhookEvent(Base):
+    """A platform event accepted by a webhook (or poll) and not yet processed.
+
+    Stored before the webhook answers 200, processed in the background, deleted once done:
+    a crash in between is resumed at start-up, and the raw body (unredacted text) does not
+    outlive its processing.
+    """
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (UniqueConstraint("channel", "event_id", name="uq_webhook_events_channel_event"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[str] = mapped_column(String(160))
+    key: Mapped[str] = mapped_column(String(128))  # events with the same key run in order
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())

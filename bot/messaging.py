@@ -1,0 +1,129 @@
+"""Wiring the messaging channels: the sender, the durable inbox, Telegram and WhatsApp.
+
+Used by the server (webhooks) and by ``suara telegram --polling``. A channel is on only when
+its credentials are set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import Bot
+from telegram.error import InvalidToken, NetworkError
+
+from .channels import telegram, whatsapp
+from .db.engine import session_factory
+from .inbox import Inbox
+from .keys import CLOCK, ENGINE, LOOP, SETTINGS
+from .loop import ConversationLoop
+from .sender import Limits, Sender, Transport
+from .settings import Settings, SettingsError
+
+log = logging.getLogger("suara.messaging")
+
+
+@dataclass
+class Messaging:
+    """The running channels of one process."""
+
+    sender: Sender
+    inbox: Inbox
+    telegram: telegram.TelegramChannel | None = None
+    whatsapp: whatsapp.WhatsAppChannel | None = None
+
+
+def telegram_limits(settings: Settings) -> Limits:
+    return Limits(settings.telegram_rate_per_second, max(1, int(settings.telegram_rate_per_second)),
+                  settings.telegram_chat_rate_per_second, settings.telegram_chat_burst)
+
+
+def whatsapp_limits(settings: Settings) -> Limits:
+    return Limits(settings.whatsapp_rate_per_second, max(1, int(settings.whatsapp_rate_per_second)),
+                  settings.whatsapp_user_rate_per_second, settings.whatsapp_user_burst)
+
+
+async def start_bot(settings: Settings) -> Bot:
+    """The PTB bot, initialised (``getMe``); a rejected token is one clear line, never echoed."""
+    bot = telegram.make_bot(settings)
+    try:
+        await bot.initialize()
+    except InvalidToken:
+        await bot.shutdown()
+        raise SettingsError("SUARA_TELEGRAM_TOKEN was rejected by the Telegram Bot API") from None
+    except NetworkError as exc:
+        log.warning("telegram_unreachable_at_start", extra={"error": type(exc).__name__})
+    return bot
+
+
+@asynccontextmanager
+async def open_messaging(
+    settings: Settings, engine: AsyncEngine, loop: ConversationLoop, clock: Callable[[], datetime],
+    *, bot: Bot | None = None,
+) -> AsyncIterator[Messaging]:
+    """Start the enabled channels, resume unfinished work, and on exit drain and stop them."""
+    sessions = session_factory(engine)
+    inbox = Inbox(sessions, clock)
+    transports: list[Transport] = []
+    http = aiohttp.ClientSession() if settings.whatsapp_enabled else None
+    if settings.telegram_enabled and bot is None:
+        bot = await start_bot(settings)
+    if bot is not None:
+        transports.append(telegram.TelegramTransport(bot, telegram_limits(settings)))
+    if http is not None:
+        transports.append(whatsapp.WhatsAppTransport(settings, whatsapp_limits(settings), http))
+    sender = Sender(sessions, transports, clock=clock)
+    messaging = Messaging(sender, inbox)
+    if bot is not None:
+        messaging.telegram = telegram.TelegramChannel(bot, loop, sender, inbox, sessions, clock)
+    if http is not None:
+        templates = whatsapp.TemplateRegistry.load(settings.whatsapp_templates_file)
+        messaging.whatsapp = whatsapp.WhatsAppChannel(settings, loop, sender, inbox, sessions, clock, templates)
+    try:
+        await sender.start()
+        await inbox.start()
+        yield messaging
+    finally:
+        await inbox.close()
+        try:
+            await sender.drain(timeout=5)
+        except asyncio.TimeoutError:
+            log.info("sender_stopped_with_pending")  # they stay pending for the next start
+        await sender.close()
+        if bot is not None:
+            await bot.shutdown()
+        if http is not None:
+            await http.close()
+
+
+MESSAGING = web.AppKey("messaging", Messaging)
+
+
+def setup(app: web.Application) -> None:
+    """Add the webhook routes and start the channels with the app (after the loop exists)."""
+    settings = app[SETTINGS]
+    if not (settings.telegram_enabled or settings.whatsapp_enabled):
+        return
+    if settings.telegram_enabled:
+        app.router.add_post("/webhooks/telegram/{bot_id}", telegram.webhook)
+    if settings.whatsapp_enabled:
+        app.router.add_get("/webhooks/whatsapp", whatsapp.verify)
+        app.router.add_post("/webhooks/whatsapp", whatsapp.webhook)
+    app.cleanup_ctx.append(_channels)
+
+
+async def _channels(app: web.Application) -> AsyncIterator[None]:
+    async with open_messaging(app[SETTINGS], app[ENGINE], app[LOOP], app[CLOCK]) as messaging:
+        app[MESSAGING] = messaging
+        if messaging.telegram is not None:
+            app[telegram.TELEGRAM] = messaging.telegram
+        if messaging.whatsapp is not None:
+            app[whatsapp.WHATSAPP] = messaging.whatsapp
+        yield
