@@ -10,6 +10,7 @@ from datetime import date
 
 from .faq_loader import FAQ_DIR, FaqFormatError, load_faq
 from .matcher import WordOverlapIndex
+from .tps import Nearby, PollingStation, RejectedRow, TpsFileError, TpsIndex, parse_csv
 from .types import Abstain, Answer, Candidate, FaqEntry, Source
 
 __all__ = [
@@ -20,8 +21,14 @@ __all__ = [
     "FaqEntry",
     "FaqFormatError",
     "KnowledgeBase",
+    "Nearby",
+    "PollingStation",
+    "RejectedRow",
     "Source",
+    "TpsFileError",
+    "TpsIndex",
     "load_faq",
+    "parse_csv",
 ]
 
 # Below this overlap score the question is not answered.
