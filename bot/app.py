@@ -11,7 +11,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from .channels import web as web_channel
-from .db.engine import create_engine
+from .content import seed_demo_content
+from .db.engine import create_engine, session_factory
 from .keys import CLOCK, ENGINE, LOOP, METRICS, SETTINGS
 from .loop import utcnow
 from .metrics import Metrics
@@ -45,6 +46,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     engine = create_engine(settings)
     app[ENGINE] = engine
+    await seed_demo_content(session_factory(engine), app[CLOCK]())
     app[LOOP] = build_loop(settings, engine, app[METRICS], app[CLOCK])
     yield
     await engine.dispose()

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from knowledge import FaqFormatError
 
+from . import cli_flows
 from .settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("suara.cli")
@@ -50,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="chat with the bot in this terminal (same database as the server)")
     chat.add_argument("--as", dest="contact", default=None, help="who you are in the conversation (default: your user name)")
     chat.set_defaults(run=_chat)
+    cli_flows.register(commands)
     return parser
 
 
@@ -93,7 +95,8 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _chat_async(settings: Settings, contact: str) -> int:
     from .channels.console import read_stdin_line, run_console
-    from .db.engine import create_engine
+    from .content import seed_demo_content
+    from .db.engine import create_engine, session_factory
     from .loop import utcnow
     from .metrics import Metrics
     from .runtime import build_loop
@@ -101,6 +104,7 @@ async def _chat_async(settings: Settings, contact: str) -> int:
     logging.basicConfig(level=logging.WARNING)
     engine = create_engine(settings)
     try:
+        await seed_demo_content(session_factory(engine), utcnow())
         loop = build_loop(settings, engine, Metrics(), utcnow)
         await run_console(loop, contact, utcnow, read_stdin_line, print)
     finally:

@@ -10,7 +10,7 @@ from datetime import date
 
 from .faq_loader import FAQ_DIR, FaqFormatError, load_faq
 from .matcher import WordOverlapIndex
-from .tps import Nearby, PollingStation, RejectedRow, TpsFileError, TpsIndex, parse_csv
+from .tps import Nearby, ParsedFile, PollingStation, RejectedRow, TpsFileError, TpsIndex, parse_csv
 from .types import Abstain, Answer, Candidate, FaqEntry, Source
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "FaqFormatError",
     "KnowledgeBase",
     "Nearby",
+    "ParsedFile",
     "PollingStation",
     "RejectedRow",
     "Source",
