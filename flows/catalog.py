@@ -25,9 +25,10 @@ class Library:
             return self.flows.get(payload[5:])
         return next((f for f in self.flows.values() if payload in f.triggers.payloads), None)
 
-    def for_text(self, normalised: str, intent: str | None) -> Flow | None:
-        """The flow a message starts: a command, then a keyword, then an intent."""
-        first = normalised.split(maxsplit=1)[0] if normalised.split() else ""
+    def for_text(self, text: str, normalised: str, intent: str | None) -> Flow | None:
+        """The flow a message starts: a ``/command`` (first word of ``text``), a keyword, an intent."""
+        words = text.strip().split(maxsplit=1)
+        first = words[0].casefold() if words else ""
         for flow in self.flows.values():
             if first.startswith("/") and first in flow.triggers.commands:
                 return flow

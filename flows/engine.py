@@ -142,7 +142,7 @@ class _Conversation:
             self._menu()
         elif self.position is not None:
             self._answer()
-        elif (flow := self.context.library.for_text(words, intent)) is not None:
+        elif (flow := self.context.library.for_text(self.turn.parse.text, words, intent)) is not None:  # type: ignore[union-attr]
             self._begin(flow)
         else:
             self._answer_question()
@@ -244,7 +244,7 @@ class _Conversation:
             return
         if parse is not None and parse.normalised:
             intent = parse.intent.name if parse.intent else None
-            other = self.context.library.for_text(parse.normalised, intent)
+            other = self.context.library.for_text(parse.text, parse.normalised, intent)
             if other is not None and other.id != flow.id and intent not in ("greet", "thanks"):
                 self._leave("replaced")
                 self._begin(other)

@@ -47,7 +47,8 @@ def parse_library(sources: dict[str, str], history: Iterable[Flow] = ()) -> tupl
         flows[flow.id] = flow
     problems.extend(validate_library(flows, election))
     versions = {(f.id, f.version): f for f in (*history, *flows.values())}
-    return Library(flows, versions, election), Problems(sorted(problems, key=_order))
+    unique = {(str(p.pos), p.message): p for p in problems}
+    return Library(flows, versions, election), Problems(sorted(unique.values(), key=_order))
 
 
 def _order(problem: object) -> tuple[str, int, int]:

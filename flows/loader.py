@@ -30,11 +30,11 @@ def parse_flow(raw: object, file: str, source: str, problems: Problems) -> Flow 
     flow_id = parse_name(raw.get("id"), raw.at("id"), problems, "the flow id") if "id" in raw else None
     title = parse_text(raw["title"], raw.at("title"), problems, "title") if "title" in raw else None
     triggers = _triggers(raw.get("triggers"), raw.at("triggers"), problems) if "triggers" in raw else Triggers()
-    steps = _steps(raw.get("steps"), raw.at("steps"), problems) if "steps" in raw else {}
+    steps, broken = _steps(raw.get("steps"), raw.at("steps"), problems) if "steps" in raw else ({}, set())
     if flow_id is None or not steps:
         return None
     return Flow(flow_id, title or Text({}, raw.pos), triggers, steps, next(iter(steps)), file,
-                content_hash(source), source)
+                content_hash(source), source, frozenset(broken))
 
 
 def _triggers(raw: object, pos: Pos, problems: Problems) -> Triggers:
@@ -54,10 +54,11 @@ def _triggers(raw: object, pos: Pos, problems: Problems) -> Triggers:
     return Triggers(**found)
 
 
-def _steps(raw: object, pos: Pos, problems: Problems) -> dict[str, Step]:
+def _steps(raw: object, pos: Pos, problems: Problems) -> tuple[dict[str, Step], set[str]]:
+    """The parsed steps by id, and the ids of steps too broken to parse."""
     if not isinstance(raw, list) or not raw:
         problems.add(pos, "steps must be a non-empty list")
-        return {}
+        return {}, set()
     items: list[tuple[Mapping, str]] = []
     seen: set[str] = set()
     for item, item_pos in zip(raw, raw.item_pos):
@@ -73,12 +74,15 @@ def _steps(raw: object, pos: Pos, problems: Problems) -> dict[str, Step]:
         seen.add(step_id)
         items.append((item, step_id))
     steps: dict[str, Step] = {}
+    broken: set[str] = set()
     for index, (item, step_id) in enumerate(items):
         following = items[index + 1][1] if index + 1 < len(items) else None
         step = _step(item, step_id, following, problems)
-        if step is not None:
+        if step is None:
+            broken.add(step_id)
+        else:
             steps[step_id] = step
-    return steps
+    return steps, broken
 
 
 def _step(raw: Mapping, step_id: str, following: str | None, problems: Problems) -> Step | None:

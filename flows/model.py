@@ -120,6 +120,7 @@ class Flow:
     file: str
     version: str = ""
     source: str = field(default="", repr=False, compare=False)
+    broken_steps: frozenset[str] = frozenset()  # steps that failed to parse (already reported)
 
 
 def parse_text(raw: object, pos: Pos, problems: Problems, what: str = "text") -> Text | None:

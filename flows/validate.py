@@ -36,7 +36,7 @@ def _set_keys(step: Step) -> list[str]:
 def _targets(flow: Flow, problems: Problems) -> None:
     for step in flow.steps.values():
         for target, pos in step.targets():
-            if target not in flow.steps:
+            if target not in flow.steps and target not in flow.broken_steps:
                 problems.add(pos, f"goto to step '{target}', which does not exist in flow '{flow.id}'")
 
 

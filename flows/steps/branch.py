@@ -76,9 +76,7 @@ def parse(raw: Mapping, id: str, next: str | None, problems: Problems) -> Branch
         try:
             condition = parse_condition(when)
         except ExpressionError as exc:
-            at = item.at("when")
-            # Quoted scalars start one column before their text.
-            problems.add(Pos(at.file, at.line, at.column + exc.column), f"condition: {exc}")
+            problems.add(item.at("when"), f"condition '{when}': {exc} (at character {exc.column + 1})")
             continue
         cases.append(Case(condition, goto, item.at("goto")))
     return Branch(id, raw.pos, next, tuple(cases))
