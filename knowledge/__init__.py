@@ -10,7 +10,7 @@ from datetime import date
 
 from .faq_loader import FAQ_DIR, FaqFormatError, load_faq
 from .matcher import WordOverlapIndex
-from .tps import Nearby, ParsedFile, PollingStation, RejectedRow, TpsFileError, TpsIndex, parse_csv
+from .tps import Nearby, ParsedFile, PollingStation, RejectedRow, TpsFileError, TpsIndex, haversine_km, parse_csv
 from .types import Abstain, Answer, Candidate, FaqEntry, Source
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "TpsFileError",
     "TpsIndex",
     "load_faq",
+    "haversine_km",
     "parse_csv",
 ]
 
