@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import flows
@@ -112,11 +113,14 @@ async def load_tps(db: AsyncSession) -> TpsIndex:
 
 async def seed_demo_content(sessions: async_sessionmaker[AsyncSession], now: datetime) -> None:
     """On a fresh database: publish the default flows and load the synthetic demo TPS."""
-    async with sessions() as db, db.begin():
-        if await db.scalar(select(func.count()).select_from(FlowVersion)) == 0:
-            await publish(db, flows.default_sources(), DEFAULT_AUTHOR, now)
-        if await db.scalar(select(func.count()).select_from(PollingStationRow)) == 0:
-            await import_tps(db, parse_csv(DEMO_TPS_CSV.read_text(encoding="utf-8")), now)
+    try:
+        async with sessions() as db, db.begin():
+            if await db.scalar(select(func.count()).select_from(FlowVersion)) == 0:
+                await publish(db, flows.default_sources(), DEFAULT_AUTHOR, now)
+            if await db.scalar(select(func.count()).select_from(PollingStationRow)) == 0:
+                await import_tps(db, parse_csv(DEMO_TPS_CSV.read_text(encoding="utf-8")), now)
+    except IntegrityError:
+        pass  # another worker starting at the same moment seeded it first
 
 
 class ContentCache:

@@ -75,7 +75,7 @@ class _Conversation:
             memory["session.consent_asked"] = "yes"
         position = session.get("flow")
         returning = _is_expired(session, turn.now, context)
-        self = cls(turn, context, context.language, memory, position if isinstance(position, dict) else None,
+        self = cls(turn, context, context.language, memory, position if _is_position(position) else None,
                    returning, consent=context.consent, region=context.region or "")
         if turn.parse is not None and turn.parse.language != context.language:
             self.language = turn.parse.language
@@ -260,7 +260,7 @@ class _Conversation:
 
     def _retry(self, flow: Flow, ask: Ask) -> None:
         assert self.position is not None
-        retries = int(str(self.position.get("retries", 0))) + 1
+        retries = int(self.position["retries"]) + 1  # type: ignore[call-overload]
         if retries > ask.retries:
             if ask.fallback:
                 self._continue(self._new_run(flow, self._results()), ask.fallback)
@@ -342,6 +342,17 @@ class _Conversation:
         if self.position is not None:
             self.events.append(FlowEnded(str(self.position.get("id")), str(self.position.get("version")), reason))
             self.position = None
+
+
+def _is_position(value: object) -> bool:
+    """A stored flow position has the shape :meth:`_Conversation._wait_at` writes (else it is dropped)."""
+    return (
+        isinstance(value, dict)
+        and all(isinstance(value.get(key), str) for key in ("id", "version", "step"))
+        and isinstance(value.get("results"), dict)
+        and isinstance(value.get("history"), list)
+        and isinstance(value.get("retries"), int)
+    )
 
 
 def _is_expired(session: Session, now: datetime, context: Context) -> bool:

@@ -15,7 +15,6 @@ Codes are Kemendagri codes in dotted form (``32``, ``32.73``, ``32.73.07``, ``32
 from __future__ import annotations
 
 import csv
-import io
 import math
 import re
 from collections.abc import Iterable
