@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from knowledge import Abstain
+from knowledge import Abstain, Answer
 from nlu import Language
 
 from .actions.answer_question import answer_text
@@ -66,6 +66,7 @@ class _Conversation:
     events: list[Event] = field(default_factory=list)
     consent: bool | None = None
     region: str = ""
+    knowledge_result: Answer | Abstain | None = None
 
     @classmethod
     def start(cls, session: Session, turn: Turn, context: Context) -> "_Conversation":
@@ -157,21 +158,28 @@ class _Conversation:
 
     # --- built-in behaviours ------------------------------------------------------------
 
-    def _answer_question(self) -> bool:
-        """Answer the voter's text from knowledge; ``False`` (and queued) when abstaining."""
+    def _knowledge(self) -> Answer | Abstain:
+        """The knowledge base's answer to this turn's text, looked up at most once per turn."""
+        if self.knowledge_result is None:
+            parse = self.turn.parse
+            assert parse is not None
+            self.knowledge_result = self.context.knowledge.answer(parse.text, today=self.turn.now.date())
+        return self.knowledge_result
+
+    def _answer_question(self) -> None:
+        """Answer the voter's text from knowledge, or say honestly that we can't and queue it."""
         parse = self.turn.parse
         assert parse is not None
-        result = self.context.knowledge.answer(parse.text, today=self.turn.now.date())
+        result = self._knowledge()
         if isinstance(result, Abstain):
             self.events += [
                 QueueUnanswered(parse.redacted, result.candidates),
                 Reply(text("fallback", self.language), (Button(label("human", self.language), PAYLOAD_HUMAN),)),
             ]
-            return False
+            return
         entry = result.entry
         self.events.append(Reply(answer_text(entry.answer_in(self.language), entry.source.title, entry.source.url),
                                  answer_id=entry.id))
-        return True
 
     def _offer_consent(self) -> None:
         if self.consent is None and CONSENT_FLOW in self.context.library.flows:
@@ -234,8 +242,13 @@ class _Conversation:
         flow, ask = current
         run = self._new_run(flow, self._results())
         parse = self.turn.parse
-        question_like = parse is not None and parse.text.rstrip().endswith("?")
-        value = None if (ask.type == "text" and question_like) else read_answer(ask, run)
+        # Free text accepts anything, so only a message ending in "?" that knowledge can
+        # answer counts as a question in between.
+        if ask.type == "text" and parse is not None and parse.text.rstrip().endswith("?") and self._knows():
+            self._answer_question()
+            self._reprompt()
+            return
+        value = read_answer(ask, run)
         if value is not None:
             run.results["answer"] = value
             if ask.save_as:
@@ -249,14 +262,14 @@ class _Conversation:
                 self._leave("replaced")
                 self._begin(other)
                 return
-            if self._knows(parse.text):
+            if self._knows():
                 self._answer_question()
                 self._reprompt()
                 return
         self._retry(flow, ask)
 
-    def _knows(self, question: str) -> bool:
-        return not isinstance(self.context.knowledge.answer(question, today=self.turn.now.date()), Abstain)
+    def _knows(self) -> bool:
+        return not isinstance(self._knowledge(), Abstain)
 
     def _retry(self, flow: Flow, ask: Ask) -> None:
         assert self.position is not None
