@@ -126,8 +126,8 @@ async def seed_demo_content(sessions: async_sessionmaker[AsyncSession], now: dat
 class ContentCache:
     """The live library and TPS index, reloaded when the database says they changed.
 
-    Each turn costs two indexed ``max()`` queries; a reload happens only after a publish or
-    an import, in whichever worker sees it first.
+    Each turn costs one query of two indexed ``max()`` values; a reload happens only after a
+    publish or an import, in every worker on its next turn.
     """
 
     def __init__(self) -> None:
@@ -136,8 +136,10 @@ class ContentCache:
         self._lock = asyncio.Lock()
 
     async def current(self, db: AsyncSession) -> tuple[Library, TpsIndex]:
-        library_mark = await db.scalar(select(func.max(FlowVersion.id))) or 0
-        tps_mark = await db.scalar(select(func.max(PollingStationRow.imported_at)))
+        marks = select(select(func.max(FlowVersion.id)).scalar_subquery(),
+                       select(func.max(PollingStationRow.imported_at)).scalar_subquery())
+        library_mark, tps_mark = (await db.execute(marks)).one()
+        library_mark = library_mark or 0
         if library_mark != self._library_mark or tps_mark != self._tps_mark:
             async with self._lock:
                 if library_mark != self._library_mark:

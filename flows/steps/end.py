@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ..model import Problems, Step, Text, parse_text
 from ..run import END, Outcome, Run
-from ..yaml_source import Mapping
+from ..yaml_source import Mapping, Pos
 
 KEY = "end"
 KEYS = {"end"}
@@ -28,10 +28,10 @@ class EndStep(Step):
     KEY = KEY
     text: Text | None = None
 
-    def targets(self) -> list[tuple[str, object]]:
+    def targets(self) -> list[tuple[str, Pos]]:
         return []
 
-    def texts(self) -> list[tuple[str, object]]:
+    def texts(self) -> list[tuple[str, Pos]]:
         return self.texts_of(self.text)
 
     def execute(self, run: Run) -> Outcome:

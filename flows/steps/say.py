@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from ..model import ButtonSpec, Problems, Step, Text, parse_buttons, parse_text
 from ..run import END, Outcome, Run
-from ..yaml_source import Mapping
+from ..yaml_source import Mapping, Pos
 
 KEY = "say"
 KEYS = {"say", "buttons"}
@@ -34,7 +34,7 @@ class Say(Step):
     text: Text | None = None
     buttons: tuple[ButtonSpec, ...] = ()
 
-    def texts(self) -> list[tuple[str, object]]:
+    def texts(self) -> list[tuple[str, Pos]]:
         return self.texts_of(self.text)
 
     def execute(self, run: Run) -> Outcome:
