@@ -47,27 +47,30 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     load.set_defaults(run=_tps_import)
 
 
-def read_sources(path: Path) -> dict[str, str]:
-    """The flow files under ``path`` (a folder, or a file and its sibling files) by display name."""
+def read_sources(path: Path) -> tuple[dict[str, str], list[flows.Problem]]:
+    """The flow files under ``path`` (a folder, or a file and its sibling files) by display name,
+    and a problem for each file that cannot be read as UTF-8 text."""
     folder = path if path.is_dir() else path.parent
     sources: dict[str, str] = {}
+    unreadable: list[flows.Problem] = []
     for file in sorted(folder.glob("*.yml")):
+        name = str(file) if folder != Path(".") else file.name
         try:
-            sources[str(file) if folder != Path(".") else file.name] = file.read_text(encoding="utf-8")
+            sources[name] = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            sources[str(file)] = ""
-            print(f"{file}:1:1: cannot read the file: {exc}", file=sys.stderr)
-    return sources
+            unreadable.append(flows.Problem(Pos(name, 1, 1), f"cannot read the file: {exc.__class__.__name__}"))
+    return sources, unreadable
 
 
 def _problems(path: Path) -> tuple[dict[str, str], list[flows.Problem]]:
     if not path.exists():
         return {}, [flows.Problem(Pos(str(path), 1, 1), "no such file or folder")]
-    sources = read_sources(path)
+    sources, unreadable = read_sources(path)
     _, problems = flows.parse_library(sources)
+    found = [*unreadable, *problems]
     if path.is_file():
-        problems = [p for p in problems if Path(p.pos.file) == path]
-    return sources, list(problems)
+        found = [p for p in found if Path(p.pos.file) == path]
+    return sources, found
 
 
 def _validate(settings: Settings, args: argparse.Namespace) -> int:

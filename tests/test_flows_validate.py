@@ -60,3 +60,10 @@ def test_no_shipped_flow_asks_for_a_nik() -> None:
             if "NIK" in line:
                 assert any(word in line for word in ("tidak pernah", "never", "Jangan", "don't", "di situs itu",
                                                      "on that site")), f"{name}: {line.strip()}"
+
+
+def test_a_file_that_is_not_text_is_one_problem_line(tmp_path: Path) -> None:
+    (tmp_path / "binary.yml").write_bytes(b"\xff\xfe\x00garbage")
+    result = _validate(str(tmp_path))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stdout == f"{tmp_path / 'binary.yml'}:1:1: cannot read the file: UnicodeDecodeError\n"
