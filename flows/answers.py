@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .model import Text
+from .model import PAYLOAD_ANSWER, Text
 from .yaml_source import Pos
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def _words(run: "Run") -> str:
 
 def _payload_choice(ask: "Ask", run: "Run") -> str | None:
     payload = run.turn.payload or ""
-    value = payload.removeprefix("answer:") if payload.startswith("answer:") else None
+    value = payload.removeprefix(PAYLOAD_ANSWER) if payload.startswith(PAYLOAD_ANSWER) else None
     return value if any(c.value == value for c in ask.choices) else None
 
 

@@ -23,7 +23,7 @@ from nlu import Language
 from .actions.answer_question import answer_text
 from .answers import read_answer
 from .events import Button, Event, FlowEnded, FlowStarted, QueueUnanswered, Reply, SetLanguage, SetSignal
-from .model import Flow
+from .model import PAYLOAD_ANSWER, Flow
 from .run import Context, End, Run, StartFlow, Turn, Wait
 from .steps.ask import Ask
 from .texts import label, text
@@ -126,7 +126,7 @@ class _Conversation:
             self.events.append(Reply(answer_text(entry.answer_in(self.language), entry.source.title,
                                                  entry.source.url), answer_id=entry.id))
             self._reprompt()
-        elif payload.startswith("answer:") and self.position is not None:
+        elif payload.startswith(PAYLOAD_ANSWER) and self.position is not None:
             self._answer()
         elif (flow := library.for_payload(payload)) is not None:
             self._leave("replaced")

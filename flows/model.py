@@ -18,6 +18,8 @@ LANGUAGES: tuple[Language, ...] = ("id", "en")
 MAX_BUTTON_LABEL = 20
 # Telegram's callback_data limit is 64 bytes.
 MAX_PAYLOAD_BYTES = 64
+# The payload of an answer button: "answer:" followed by the choice's value.
+PAYLOAD_ANSWER = "answer:"
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 

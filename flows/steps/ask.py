@@ -38,14 +38,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..answers import ANSWER_TYPES, Choice, yes_no_choices
-from ..model import ButtonSpec, Problems, Step, Text, parse_label, parse_name, parse_text
+from ..model import PAYLOAD_ANSWER, ButtonSpec, Problems, Step, Text, parse_label, parse_name, parse_text
 from ..run import WAIT, Outcome, Run
 from ..yaml_source import Mapping, Pos
 
 KEY = "ask"
 KEYS = {"ask", "type", "choices", "save_as", "retries", "invalid", "fallback", "min", "max", "max_length",
         "accept_location"}
-PAYLOAD_ANSWER = "answer:"
 DEFAULT_RETRIES = 2
 MAX_RETRIES = 5
 
