@@ -85,3 +85,16 @@ def test_the_flow_language_reference_has_an_example_for_every_step_and_action() 
         assert f"### {key} " in readme and f"  {key}:" in readme, key
     for name in ACTIONS:
         assert f"`{name}`" in readme, name
+
+
+@pytest.mark.parametrize(
+    ("text", "flow_id"),
+    [("cari TPS", "find_tps"), ("di mana tps saya?", "find_tps"), ("/tps", "find_tps"), ("lapor pelanggaran", "report"),
+     ("gimana cara pindah memilih?", "moved"), ("halo", "welcome"), ("apa itu politik uang?", None),
+     ("jam berapa tps buka?", None), ("apa itu DPTb?", None)],
+)
+def test_triggers_start_flows_but_leave_plain_questions_to_knowledge(text: str, flow_id: str | None) -> None:
+    library, _ = flows.parse_library(flows.default_sources())
+    parse = nlu.parse(text)
+    flow = library.for_text(parse.text, parse.normalised, parse.intent.name if parse.intent else None)
+    assert (flow.id if flow else None) == flow_id
