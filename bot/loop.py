@@ -149,6 +149,8 @@ class _Turn:
             parse = nlu.parse("halo", self.contact.language)
 
         session = await store.load_session(self.db, self.contact.id, self.now)
+        if command == "opt_in":
+            session = {}  # a fresh start: greeted, and asked for consent again
         library, tps = await content.current(self.db)
         context = Context(
             knowledge=knowledge,

@@ -219,3 +219,13 @@ async def test_a_server_restart_mid_flow_continues_at_the_same_step(settings: Se
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+
+
+async def test_coming_back_with_mulai_asks_for_consent_again(server: str, http: ClientSession) -> None:
+    voter = WebVoter(http, server)
+    await voter.say("halo")
+    await voter.press("consent:yes")
+    await voter.say("STOP")
+    welcome, consent = await voter.say("MULAI")
+    assert "Saya Suara" in welcome["text"]
+    assert [b["payload"] for b in consent["buttons"]] == ["consent:yes", "consent:no"]
