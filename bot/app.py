@@ -13,7 +13,8 @@ from sqlalchemy import text
 
 from . import messaging
 from .channels import web as web_channel
-from .db.engine import create_engine
+from .content import seed_demo_content
+from .db.engine import create_engine, session_factory
 from .keys import CLOCK, ENGINE, LOOP, METRICS, SETTINGS
 from .loop import utcnow
 from .metrics import Metrics
@@ -49,6 +50,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     engine = create_engine(settings)
     knowledge = await asyncio.to_thread(knowledge_source, settings)
     app[ENGINE] = engine
+    await seed_demo_content(session_factory(engine), app[CLOCK]())
     app[LOOP] = build_loop(settings, engine, app[METRICS], app[CLOCK], knowledge)
     watcher = asyncio.create_task(knowledge.watch())
     yield

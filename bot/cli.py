@@ -13,6 +13,7 @@ from aiohttp import web
 from knowledge import FaqFormatError
 
 from . import cli_channels
+from . import cli_flows
 from .settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("suara.cli")
@@ -52,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--as", dest="contact", default=None, help="who you are in the conversation (default: your user name)")
     chat.set_defaults(run=_chat)
     cli_channels.register(commands)
+    cli_flows.register(commands)
     return parser
 
 
@@ -95,7 +97,8 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _chat_async(settings: Settings, contact: str) -> int:
     from .channels.console import read_stdin_line, run_console
-    from .db.engine import create_engine
+    from .content import seed_demo_content
+    from .db.engine import create_engine, session_factory
     from .loop import utcnow
     from .metrics import Metrics
     from .runtime import build_loop
@@ -103,6 +106,7 @@ async def _chat_async(settings: Settings, contact: str) -> int:
     logging.basicConfig(level=logging.WARNING)
     engine = create_engine(settings)
     try:
+        await seed_demo_content(session_factory(engine), utcnow())
         loop = build_loop(settings, engine, Metrics(), utcnow)
         await run_console(loop, contact, utcnow, read_stdin_line, print)
     finally:

@@ -17,10 +17,27 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import flows
 import nlu
-from flows import Context, Event, Handover, QueueUnanswered, RecordConsent, Reply, SetLanguage, SetSignal, Turn
+from flows import (
+    ActionRequest,
+    Context,
+    Event,
+    FlowEnded,
+    FlowStarted,
+    Handover,
+    QueueUnanswered,
+    RecordConsent,
+    Reply,
+    SetField,
+    SetLanguage,
+    SetSignal,
+    Subscribe,
+    Turn,
+    Unsubscribe,
+)
 from knowledge import KnowledgeBase
 
 from . import store
+from .content import ContentCache
 from .db.models import Contact, Message
 from .keyed_locks import KeyedLocks
 from .messages import HandleResult, InboundMessage, OutboundMessage
@@ -52,6 +69,7 @@ class ConversationLoop:
         timezone_name: str = "Asia/Jakarta",
         session_timeout: timedelta = timedelta(minutes=30),
         clock: Callable[[], datetime] = utcnow,
+        content: ContentCache | None = None,
     ) -> None:
         self._sessions = sessions
         self._knowledge = knowledge
@@ -62,6 +80,7 @@ class ConversationLoop:
         self._session_timeout = session_timeout
         self._clock = clock
         self._locks = KeyedLocks()
+        self._content = content or ContentCache()
 
     async def handle(self, inbound: InboundMessage) -> HandleResult:
         """Process ``inbound`` exactly once and return the replies to send."""
@@ -94,7 +113,7 @@ class ConversationLoop:
                 language=self._default_language, timezone=self._timezone, now=now,
             )
             turn = _Turn(db, contact, inbound, now, self._encoder)
-            replies = await turn.run(self._knowledge(), self._session_timeout)
+            replies = await turn.run(self._knowledge(), self._session_timeout, self._content)
             log.info(
                 "message_processed",
                 extra={"contact_id": contact.id, "channel": inbound.channel, "intent": turn.intent,
@@ -113,7 +132,9 @@ class _Turn:
         self.intent: str | None = None
         self.replies: list[OutboundMessage] = []
 
-    async def run(self, knowledge: KnowledgeBase, session_timeout: timedelta) -> list[OutboundMessage]:
+    async def run(
+        self, knowledge: KnowledgeBase, session_timeout: timedelta, content: ContentCache
+    ) -> list[OutboundMessage]:
         text, notices = _prepare_text(self.inbound.text)
         has_text = self.inbound.payload is None and self.inbound.location is None
         parse = nlu.parse(text, self.contact.language, self.encoder) if has_text else None
@@ -134,11 +155,17 @@ class _Turn:
             parse = nlu.parse("halo", self.contact.language, self.encoder)
 
         session = await store.load_session(self.db, self.contact.id, self.now)
+        if command == "opt_in":
+            session = {}  # a fresh start: greeted, and asked for consent again
+        library, tps = await content.current(self.db)
         context = Context(
             knowledge=knowledge,
             language=self.contact.language,  # type: ignore[arg-type]
             consent=self.contact.consent,
             session_timeout=session_timeout,
+            library=library,
+            tps=tps,
+            region=self.contact.region,
         )
         turn = Turn(now=self.now, parse=parse, payload=self.inbound.payload, location=self.inbound.location,
                     notices=notices)
@@ -165,6 +192,7 @@ class _Turn:
         if self.contact.consent:
             store.record_consent(self.db, self.contact, "withdrawn", flows.CONSENT_VERSION, self.inbound.channel, self.now)
         self.contact.consent = None
+        await store.unsubscribe(self.db, self.contact, "all")
         store.audit(self.db, self._actor, "opt_out", self._actor, {"channel": self.inbound.channel}, self.now)
         await self._reply(Reply(flows.text("opted_out", self.contact.language)))  # type: ignore[arg-type]
 
@@ -187,6 +215,18 @@ class _Turn:
             case Handover(reason=reason):
                 self.contact.needs_human = True
                 store.audit(self.db, self._actor, "handover_requested", self._actor, {"reason": reason}, self.now)
+            case SetField(name="region", value=value) if self.contact.consent:
+                self.contact.region = value[:128]
+            case Subscribe(topic=topic) if self.contact.consent:
+                await store.subscribe(self.db, self.contact, topic, self.now)
+            case Unsubscribe(topic=topic):
+                await store.unsubscribe(self.db, self.contact, topic)
+            case ActionRequest(name="record_report", params=params):
+                store.add_report(self.db, self.contact, params, self.now)
+            case FlowStarted() | FlowEnded():
+                log.info("flow_event", extra={"contact_id": self.contact.id, "event": repr(event)})
+            case SetField() | Subscribe() | ActionRequest():
+                pass  # no consent (fields, subscriptions) or an action this bot does not provide
 
     async def _reply(self, reply: Reply) -> None:
         message = await store.add_message(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import Button, SetSignal
+from nlu import redact
 
 from .db.models import (
     AuditEntry,
@@ -18,6 +19,8 @@ from .db.models import (
     ConversationSession,
     InboundReceipt,
     Message,
+    ReminderSubscription,
+    Report,
     SegmentSignal,
     UnansweredQuestion,
 )
@@ -124,3 +127,28 @@ def add_unanswered(db: AsyncSession, contact: Contact, message_id: int, question
 
 def audit(db: AsyncSession, actor: str, action: str, subject: str, detail: dict[str, object], now: datetime) -> None:
     db.add(AuditEntry(actor=actor, action=action, subject=subject, detail=detail, created_at=now))
+
+
+async def subscribe(db: AsyncSession, contact: Contact, topic: str, now: datetime) -> None:
+    """Subscribe ``contact`` to ``topic`` once; callers check consent first."""
+    existing = await db.scalar(
+        select(ReminderSubscription).where(ReminderSubscription.contact_id == contact.id,
+                                           ReminderSubscription.topic == topic)
+    )
+    if existing is None:
+        db.add(ReminderSubscription(contact_id=contact.id, topic=topic, created_at=now))
+
+
+async def unsubscribe(db: AsyncSession, contact: Contact, topic: str) -> None:
+    """Remove the subscription to ``topic`` (``all``: every subscription)."""
+    query = delete(ReminderSubscription).where(ReminderSubscription.contact_id == contact.id)
+    if topic != "all":
+        query = query.where(ReminderSubscription.topic == topic)
+    await db.execute(query)
+
+
+def add_report(db: AsyncSession, contact: Contact, params: dict[str, str], now: datetime) -> None:
+    """Store a voter's report; the texts are redacted (no NIK or phone numbers kept)."""
+    db.add(Report(contact_id=contact.id, kind=params.get("kind", "other")[:64], what=redact(params.get("what", "")),
+                  place=redact(params.get("where", "")), occurred=redact(params.get("when", "")),
+                  status="open", created_at=now))

@@ -1,20 +1,32 @@
 """The conversation engine: ``(session, turn, context) → (new session, events)``.
 
-Pure: the session is a JSON-able dict, time comes in with the turn, and every effect is
-returned as an event for ``bot`` to apply. This version runs the built-in welcome, help
-menu, consent question, question answering and fallback; staff-editable flows plug in here.
+Pure: the session is a JSON-able dict, time comes in with the turn, the flows and data come
+in with the context, and every effect is returned as an event for ``bot`` to apply.
+
+Session shape (stored by ``bot`` as JSON)::
+
+    {"last_seen": ISO time,
+     "memory": {"session.NAME": ..., "signal.NAME": ...},   # for the whole conversation
+     "flow": {"id", "version", "step", "results", "retries", "history"}}  # only while in a flow
+
+A session in a flow always waits at an ``ask`` step of the exact flow version it started on.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
-from knowledge import Abstain, Clarify, KnowledgeBase
-from nlu import Language, ParseResult
+from knowledge import Abstain, Answer, Clarify
+from nlu import Language
 
-from .events import Button, Event, Handover, QueueUnanswered, RecordConsent, Reply, SetLanguage, SetSignal
-from .texts import CONSENT_VERSION, label, text
+from .actions.answer_question import answer_text, clarify_reply
+from .answers import read_answer
+from .events import Button, Event, FlowEnded, FlowStarted, QueueUnanswered, Reply, SetLanguage, SetSignal
+from .model import PAYLOAD_ANSWER, PAYLOAD_QUESTION, Flow
+from .run import Context, End, Run, StartFlow, Turn, Wait
+from .steps.ask import Ask
+from .texts import label, text
 
 Session = dict[str, object]
 
@@ -22,141 +34,349 @@ PAYLOAD_CONSENT_YES = "consent:yes"
 PAYLOAD_CONSENT_NO = "consent:no"
 PAYLOAD_MENU = "menu"
 PAYLOAD_HUMAN = "human"
-PAYLOAD_QUESTION = "q:"  # followed by an FAQ entry id
+PAYLOAD_FLOW = "flow:"  # followed by a flow id
 
-# FAQ entries behind the welcome and menu buttons.
-MENU_TOPICS = (("hours", "jam-buka-tps"), ("how_to_vote", "cara-mencoblos"), ("check_dpt", "cek-dpt-online"))
-
-
-@dataclass(frozen=True, slots=True)
-class Turn:
-    """One input from the voter at time ``now``: a parsed text, a pressed button or a location."""
-
-    now: datetime
-    parse: ParseResult | None = None
-    payload: str | None = None
-    location: tuple[float, float] | None = None
-    notices: tuple[str, ...] = field(default_factory=tuple)
-
-
-@dataclass(frozen=True, slots=True)
-class Context:
-    """What the engine may read about the world: the knowledge base and the contact."""
-
-    knowledge: KnowledgeBase
-    language: Language
-    consent: bool | None
-    session_timeout: timedelta = timedelta(minutes=30)
+# Reserved flow ids the engine starts itself.
+MENU_FLOW, CONSENT_FLOW = "menu", "consent"
+# Words that work everywhere, in any flow (the whole message, after normalisation).
+CANCEL_WORDS = frozenset({"batal", "batalkan", "cancel", "udahan", "sudahi"})
+BACK_WORDS = frozenset({"kembali", "back", "balik", "sebelumnya"})
+MENU_WORDS = frozenset({"menu", "menu utama", "main menu"})
+# A guard against run-away flows: the validator rejects loops without a question, and
+# cross-flow gotos are bounded here.
+MAX_STEPS_PER_TURN = 60
 
 
 def resume(session: Session, turn: Turn, context: Context) -> tuple[Session, list[Event]]:
     """Run one turn and return the new session and the events it produced."""
-    events: list[Event] = []
-    language = context.language
-    if turn.parse is not None and turn.parse.language != context.language:
-        language = turn.parse.language
-        events.append(SetLanguage(language))
-    for notice in turn.notices:
-        events.append(Reply(text(notice, language)))
-
-    returning = _is_expired(session, turn.now, context.session_timeout)
-    new_session: Session = {**session, "last_seen": turn.now.isoformat()}
-
-    if turn.payload is not None:
-        events.extend(_on_payload(turn.payload, language, context))
-    elif turn.parse is not None and turn.parse.normalised:
-        events.extend(_on_text(turn.parse, turn.now.date(), language, context, new_session, returning))
-    elif turn.parse is not None:
-        events.append(Reply(text("empty", language)))
-    return new_session, events
+    conversation = _Conversation.start(session, turn, context)
+    conversation.handle()
+    return conversation.session(), conversation.events
 
 
-def _is_expired(session: Session, now: datetime, timeout: timedelta) -> bool:
+@dataclass(slots=True)
+class _Conversation:
+    turn: Turn
+    context: Context
+    language: Language
+    memory: dict[str, str]
+    position: dict[str, object] | None
+    returning: bool
+    events: list[Event] = field(default_factory=list)
+    consent: bool | None = None
+    region: str = ""
+    knowledge_result: Answer | Clarify | Abstain | None = None
+
+    @classmethod
+    def start(cls, session: Session, turn: Turn, context: Context) -> "_Conversation":
+        memory = session.get("memory")
+        memory = {str(k): str(v) for k, v in memory.items()} if isinstance(memory, dict) else {}
+        if session.get("consent_asked") is True:  # sessions stored before flows existed
+            memory["session.consent_asked"] = "yes"
+        position = session.get("flow")
+        returning = _is_expired(session, turn.now, context)
+        self = cls(turn, context, context.language, memory, position if _is_position(position) else None,
+                   returning, consent=context.consent, region=context.region or "")
+        if turn.parse is not None and turn.parse.language != context.language:
+            self.language = turn.parse.language
+            self.events.append(SetLanguage(self.language))
+        for notice in turn.notices:
+            self.events.append(Reply(text(notice, self.language)))
+        if returning and self.position is not None:
+            self._leave("expired")
+        return self
+
+    def session(self) -> Session:
+        result: Session = {"last_seen": self.turn.now.isoformat(), "memory": dict(self.memory)}
+        if self.position is not None:
+            result["flow"] = self.position
+        return result
+
+    # --- dispatch -------------------------------------------------------------------------
+
+    def handle(self) -> None:
+        parse = self.turn.parse
+        if parse is not None:
+            for signal in parse.signals:
+                self.memory[f"signal.{signal.name}"] = signal.value
+                self.events.append(SetSignal(signal.name, signal.value, signal.confidence, signal.evidence,
+                                             signal.source))
+        intent = parse.intent.name if parse and parse.intent else None
+        if self.returning and intent != "greet":
+            self.events.append(Reply(text("welcome_back", self.language)))
+        if self.turn.payload is not None:
+            self._on_payload(self.turn.payload)
+        elif parse is not None and parse.normalised:
+            self._on_text(parse.normalised.strip(" .!?,"), intent)
+        elif self.turn.location is not None:
+            self._on_location()
+        elif parse is not None:
+            self.events.append(Reply(text("empty", self.language)))
+
+    def _on_payload(self, payload: str) -> None:
+        library = self.context.library
+        if payload == PAYLOAD_MENU:
+            self._menu()
+        elif payload.startswith(PAYLOAD_QUESTION):
+            entry = self.context.knowledge.entries.get(payload.removeprefix(PAYLOAD_QUESTION))
+            if entry is None:
+                self._menu()
+                return
+            self.events.append(Reply(answer_text(entry.answer_in(self.language), entry.source.title,
+                                                 entry.source.url), answer_id=entry.id))
+            self._reprompt()
+        elif payload.startswith(PAYLOAD_ANSWER) and self.position is not None:
+            self._answer()
+        elif (flow := library.for_payload(payload)) is not None:
+            self._leave("replaced")
+            self._begin(flow)
+        else:
+            self._menu()
+
+    def _on_text(self, words: str, intent: str | None) -> None:
+        if words in CANCEL_WORDS:
+            self._cancel()
+        elif words in BACK_WORDS:
+            self._back()
+        elif words in MENU_WORDS or (intent == "help" and self.position is None):
+            self._menu()
+        elif self.position is not None:
+            self._answer()
+        elif (flow := self.context.library.for_text(self.turn.parse.text, words, intent)) is not None:  # type: ignore[union-attr]
+            self._begin(flow)
+        else:
+            self._answer_question()
+            if self.turn.parse and self.turn.parse.signals:
+                self._offer_consent()
+
+    def _on_location(self) -> None:
+        if self.position is not None:
+            self._answer()
+        else:
+            self.events.append(Reply(text("location_outside_flow", self.language)))
+
+    # --- built-in behaviours ------------------------------------------------------------
+
+    def _knowledge(self) -> Answer | Clarify | Abstain:
+        """The knowledge base's answer to this turn's text, looked up at most once per turn."""
+        if self.knowledge_result is None:
+            parse = self.turn.parse
+            assert parse is not None
+            self.knowledge_result = self.context.knowledge.answer(
+                parse.text, today=self.turn.now.date(), vector=parse.vector
+            )
+        return self.knowledge_result
+
+    def _answer_question(self) -> None:
+        """Answer the voter's text from knowledge, or say honestly that we can't and queue it."""
+        parse = self.turn.parse
+        assert parse is not None
+        result = self._knowledge()
+        if isinstance(result, Abstain):
+            self.events += [
+                QueueUnanswered(parse.redacted, result.candidates),
+                Reply(text("fallback", self.language), (Button(label("human", self.language), PAYLOAD_HUMAN),)),
+            ]
+            return
+        if isinstance(result, Clarify):
+            self.events.append(clarify_reply(result, self.language))
+            return
+        entry = result.entry
+        self.events.append(Reply(answer_text(entry.answer_in(self.language), entry.source.title, entry.source.url),
+                                 answer_id=entry.id))
+
+    def _offer_consent(self) -> None:
+        if self.consent is None and CONSENT_FLOW in self.context.library.flows:
+            self._begin(self.context.library.flows[CONSENT_FLOW])
+
+    def _menu(self) -> None:
+        self._leave("cancelled")
+        menu = self.context.library.flows.get(MENU_FLOW)
+        if menu is not None:
+            self._begin(menu)
+        else:
+            self.events.append(Reply(text("menu", self.language), (Button(label("human", self.language), PAYLOAD_HUMAN),)))
+
+    def _cancel(self) -> None:
+        if self.position is None:
+            self.events.append(Reply(text("nothing_to_cancel", self.language)))
+            return
+        self._leave("cancelled")
+        self.events.append(Reply(text("cancelled", self.language)))
+
+    def _back(self) -> None:
+        position = self.position
+        history = list(position.get("history", [])) if position else []
+        if position is None or len(history) < 2:
+            self._menu()
+            return
+        history.pop()
+        position.update(step=history[-1], retries=0, history=history)
+        self._reprompt()
+
+    # --- flows ------------------------------------------------------------------------------
+
+    def _current(self) -> tuple[Flow, Ask] | None:
+        """The flow version and question the session waits at, or ``None`` (and the session leaves)."""
+        position = self.position
+        if position is None:
+            return None
+        flow = self.context.library.version(str(position.get("id")), str(position.get("version")))
+        step = flow.steps.get(str(position.get("step"))) if flow else None
+        if flow is None or not isinstance(step, Ask):
+            self._leave("failed")
+            self.events.append(Reply(text("flow_gone", self.language)))
+            return None
+        return flow, step
+
+    def _reprompt(self) -> None:
+        """Ask the current question again (after a mid-flow answer or going back)."""
+        current = self._current()
+        if current is not None:
+            self._run(current[0], current[1].id, dict(self._results()))
+
+    def _results(self) -> dict[str, str]:
+        results = self.position.get("results") if self.position else None
+        return {str(k): str(v) for k, v in results.items()} if isinstance(results, dict) else {}
+
+    def _answer(self) -> None:
+        current = self._current()
+        if current is None:
+            return
+        flow, ask = current
+        run = self._new_run(flow, self._results())
+        parse = self.turn.parse
+        # Free text accepts anything, so only a message ending in "?" that knowledge can
+        # answer counts as a question in between.
+        if ask.type == "text" and parse is not None and parse.text.rstrip().endswith("?") and self._knows():
+            self._answer_question()
+            self._reprompt()
+            return
+        value = read_answer(ask, run)
+        if value is not None:
+            run.results["answer"] = value
+            if ask.save_as:
+                run.results[ask.save_as] = value
+            self._continue(run, ask.next)
+            return
+        if parse is not None and parse.normalised:
+            intent = parse.intent.name if parse.intent else None
+            other = self.context.library.for_text(parse.text, parse.normalised, intent)
+            if other is not None and other.id != flow.id and intent not in ("greet", "thanks"):
+                self._leave("replaced")
+                self._begin(other)
+                return
+            if self._knows():
+                self._answer_question()
+                self._reprompt()
+                return
+        self._retry(flow, ask)
+
+    def _knows(self) -> bool:
+        return not isinstance(self._knowledge(), Abstain)
+
+    def _retry(self, flow: Flow, ask: Ask) -> None:
+        assert self.position is not None
+        retries = int(self.position["retries"]) + 1  # type: ignore[call-overload]
+        if retries > ask.retries:
+            if ask.fallback:
+                self._continue(self._new_run(flow, self._results()), ask.fallback)
+            else:
+                self._leave("failed")
+                self.events.append(Reply(text("too_many_tries", self.language),
+                                         (Button(label("menu", self.language), PAYLOAD_MENU),)))
+            return
+        run = self._new_run(flow, self._results())
+        run.say(ask.invalid or text("invalid", self.language))
+        self.position["retries"] = retries
+        ask.execute(run)
+        self.events.extend(run.events)
+
+    def _begin(self, flow: Flow) -> None:
+        self.events.append(FlowStarted(flow.id, flow.version))
+        self.position = {"id": flow.id, "version": flow.version, "step": flow.start, "results": {},
+                         "retries": 0, "history": []}
+        self._run(flow, flow.start, {})
+
+    def _new_run(self, flow: Flow, results: dict[str, str]) -> Run:
+        return Run(self.context, self.turn, self.language, flow, results, self.memory, [], self.consent, self.region)
+
+    def _run(self, flow: Flow, step_id: str, results: dict[str, str]) -> None:
+        self._continue(self._new_run(flow, results), step_id)
+
+    def _continue(self, run: Run, step_id: str | None) -> None:
+        """Execute steps from ``step_id`` until one waits, the flow ends or the guard trips."""
+        steps_taken = 0
+        while True:
+            steps_taken += 1
+            step = run.flow.steps.get(step_id or "")
+            if step_id is None:
+                outcome: object = End()
+            elif step is None or steps_taken > MAX_STEPS_PER_TURN:
+                self._flush(run)
+                self._leave("failed")
+                self.events.append(Reply(text("flow_gone", self.language)))
+                return
+            else:
+                outcome = step.execute(run)
+            if isinstance(outcome, Wait):
+                self._flush(run)
+                self._wait_at(run, step_id or "")
+                return
+            if isinstance(outcome, End):
+                self._flush(run)
+                self._leave("completed")
+                return
+            if isinstance(outcome, StartFlow):
+                self._flush(run)
+                self._leave("completed")
+                target = self.context.library.flows.get(outcome.flow_id)
+                if target is None:
+                    self.events.append(Reply(text("flow_gone", self.language)))
+                    return
+                self.events.append(FlowStarted(target.id, target.version))
+                self.position = {"id": target.id, "version": target.version, "step": target.start,
+                                 "results": {}, "retries": 0, "history": []}
+                run = self._new_run(target, {})
+                step_id = target.start
+                continue
+            step_id = str(outcome)
+
+    def _flush(self, run: Run) -> None:
+        """Take over what the steps did: their events and what they learnt about the contact."""
+        self.events.extend(run.events)
+        run.events.clear()
+        self.consent, self.region = run.consent, run.region
+
+    def _wait_at(self, run: Run, step_id: str) -> None:
+        history = [str(h) for h in (self.position or {}).get("history", [])] if self.position else []
+        if not history or history[-1] != step_id:
+            history.append(step_id)
+        self.position = {"id": run.flow.id, "version": run.flow.version, "step": step_id,
+                         "results": dict(run.results), "retries": 0, "history": history}
+
+    def _leave(self, reason: str) -> None:
+        if self.position is not None:
+            self.events.append(FlowEnded(str(self.position.get("id")), str(self.position.get("version")), reason))
+            self.position = None
+
+
+def _is_position(value: object) -> bool:
+    """A stored flow position has the shape :meth:`_Conversation._wait_at` writes (else it is dropped)."""
+    return (
+        isinstance(value, dict)
+        and all(isinstance(value.get(key), str) for key in ("id", "version", "step"))
+        and isinstance(value.get("results"), dict)
+        and isinstance(value.get("history"), list)
+        and isinstance(value.get("retries"), int)
+    )
+
+
+def _is_expired(session: Session, now: datetime, context: Context) -> bool:
     last_seen = session.get("last_seen")
     if not isinstance(last_seen, str):
         return False
-    return now - datetime.fromisoformat(last_seen) > timeout
-
-
-def _on_payload(payload: str, language: Language, context: Context) -> list[Event]:
-    if payload == PAYLOAD_CONSENT_YES:
-        return [RecordConsent(True, CONSENT_VERSION), Reply(text("consent_given", language))]
-    if payload == PAYLOAD_CONSENT_NO:
-        return [RecordConsent(False, CONSENT_VERSION), Reply(text("consent_refused", language))]
-    if payload == PAYLOAD_HUMAN:
-        return [Handover("voter asked for a person"), Reply(text("handover", language))]
-    if payload.startswith(PAYLOAD_QUESTION):
-        entry = context.knowledge.entries.get(payload.removeprefix(PAYLOAD_QUESTION))
-        if entry is not None:
-            return [_answer_reply(entry.answer_in(language), entry.source.title, entry.source.url, entry.id)]
-    return [_menu(language, context)]
-
-
-def _on_text(
-    parse: ParseResult, today: date, language: Language, context: Context, session: Session, returning: bool
-) -> list[Event]:
-    events: list[Event] = [
-        SetSignal(s.name, s.value, s.confidence, s.evidence, s.source) for s in parse.signals
-    ]
-    intent = parse.intent.name if parse.intent else None
-    if returning and intent != "greet":
-        events.append(Reply(text("welcome_back", language)))
-    if intent == "greet":
-        events.append(Reply(text("welcome", language), _topic_buttons(language, context)))
-    elif intent == "help":
-        events.append(_menu(language, context))
-    elif intent == "human":
-        events += [Handover("voter asked for a person"), Reply(text("handover", language))]
-    elif intent == "thanks":
-        events.append(Reply(text("thanks", language)))
-    else:
-        events.extend(_answer(parse, today, language, context))
-    if context.consent is None and not session.get("consent_asked") and (intent == "greet" or parse.signals):
-        session["consent_asked"] = True
-        events.append(_consent_question(language))
-    return events
-
-
-def _answer(parse: ParseResult, today: date, language: Language, context: Context) -> list[Event]:
-    result = context.knowledge.answer(parse.text, today=today, vector=parse.vector)
-    if isinstance(result, Clarify):
-        return [Reply(
-            text("clarify", language),
-            tuple(Button(option.question_in(language)[:60], PAYLOAD_QUESTION + option.id) for option in result.options),
-        )]
-    if isinstance(result, Abstain):
-        return [
-            QueueUnanswered(parse.redacted, result.candidates),
-            Reply(text("fallback", language), (Button(label("human", language), PAYLOAD_HUMAN),)),
-        ]
-    entry = result.entry
-    return [_answer_reply(entry.answer_in(language), entry.source.title, entry.source.url, entry.id)]
-
-
-def _answer_reply(answer: str, source_title: str, source_url: str, entry_id: str) -> Reply:
-    source = f"\n\n{source_title}: {source_url}" if source_url else ""
-    return Reply(answer + source, answer_id=entry_id)
-
-
-def _topic_buttons(language: Language, context: Context) -> tuple[Button, ...]:
-    topics = tuple(
-        Button(label(key, language), PAYLOAD_QUESTION + entry_id)
-        for key, entry_id in MENU_TOPICS
-        if entry_id in context.knowledge.entries
-    )
-    return (*topics, Button(label("menu", language), PAYLOAD_MENU))
-
-
-def _menu(language: Language, context: Context) -> Reply:
-    topics = _topic_buttons(language, context)[:-1]
-    return Reply(text("menu", language), (*topics, Button(label("human", language), PAYLOAD_HUMAN)))
-
-
-def _consent_question(language: Language) -> Reply:
-    return Reply(
-        text("consent", language),
-        (
-            Button(label("consent_yes", language), PAYLOAD_CONSENT_YES),
-            Button(label("consent_no", language), PAYLOAD_CONSENT_NO),
-        ),
-    )
+    try:
+        return now - datetime.fromisoformat(last_seen) > context.session_timeout
+    except (ValueError, TypeError):
+        return False

@@ -1,7 +1,7 @@
 """Events: what the engine decided, for ``bot`` to apply in one transaction.
 
 The engine never does anything itself; like goflow's event log, every effect of a message is
-one of these values.
+one of these values. ``bot`` applies them in order (see ``bot/loop.py``).
 """
 
 from __future__ import annotations
@@ -48,11 +48,33 @@ class SetSignal:
 
 
 @dataclass(frozen=True, slots=True)
+class SetField:
+    """Set a contact field (only ``region`` today; ``bot`` stores it only with consent)."""
+
+    name: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
 class RecordConsent:
     """The voter agreed (``granted``) or refused the consent text of ``version``."""
 
     granted: bool
     version: str
+
+
+@dataclass(frozen=True, slots=True)
+class Subscribe:
+    """Subscribe the voter to the reminders of ``topic`` (only emitted with consent)."""
+
+    topic: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unsubscribe:
+    """Stop the reminders of ``topic``."""
+
+    topic: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,4 +92,35 @@ class Handover:
     reason: str
 
 
-Event = Reply | SetLanguage | SetSignal | RecordConsent | QueueUnanswered | Handover
+@dataclass(frozen=True, slots=True)
+class ActionRequest:
+    """Ask ``bot`` to do something with side effects the engine must not do itself.
+
+    Today: ``record_report`` with ``what``, ``where``, ``when`` and ``kind``.
+    """
+
+    name: str
+    params: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class FlowStarted:
+    """The voter entered flow ``flow_id`` at ``version`` (its content hash)."""
+
+    flow_id: str
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class FlowEnded:
+    """The voter left flow ``flow_id``; ``reason`` is completed, cancelled, expired, replaced or failed."""
+
+    flow_id: str
+    version: str
+    reason: str
+
+
+Event = (
+    Reply | SetLanguage | SetSignal | SetField | RecordConsent | Subscribe | Unsubscribe | QueueUnanswered
+    | Handover | ActionRequest | FlowStarted | FlowEnded
+)

@@ -1,4 +1,8 @@
-"""The built-in messages of the welcome, menu, consent and fallback, Indonesian first."""
+"""The engine's own messages (outside any flow), Indonesian first.
+
+Everything a staff member may want to change lives in the flows (``flows/library``); these
+are the few texts the engine needs when no flow applies or a flow cannot go on.
+"""
 
 from __future__ import annotations
 
@@ -7,34 +11,13 @@ from nlu import Language
 CONSENT_VERSION = "2026-11-v1"
 
 TEXTS: dict[str, dict[Language, str]] = {
-    "welcome": {
-        "id": "Halo! Saya Suara, asisten informasi pemilu. Tanyakan apa saja tentang cara memilih, "
-        "TPS, atau DPT. Pilih topik di bawah atau ketik pertanyaan Anda.",
-        "en": "Hello! I'm Suara, an election information assistant. Ask me anything about how to vote, "
-        "polling stations or the voter list. Pick a topic below or type your question.",
-    },
     "welcome_back": {
         "id": "Selamat datang kembali! Ada yang bisa saya bantu?",
         "en": "Welcome back! How can I help?",
     },
-    "consent": {
-        "id": "Bolehkah kami menyimpan topik yang Anda minati dan daerah Anda, agar pengingat pemilu "
-        "sesuai untuk Anda? Kami tidak pernah meminta NIK. Anda bisa melihat data Anda, menghapusnya, "
-        "atau berhenti kapan saja dengan mengetik STOP.",
-        "en": "May we keep the topics you care about and your region, so election reminders fit you? "
-        "We never ask for your NIK. You can see or erase your data, or stop at any time by typing STOP.",
-    },
-    "consent_given": {
-        "id": "Terima kasih, persetujuan Anda tercatat. Ketik STOP kapan saja untuk berhenti.",
-        "en": "Thank you, your consent is recorded. Type STOP at any time to stop.",
-    },
-    "consent_refused": {
-        "id": "Baik, kami tidak akan menyimpan minat Anda. Anda tetap bisa bertanya kapan saja.",
-        "en": "All right, we won't keep your interests. You can still ask questions at any time.",
-    },
     "menu": {
-        "id": "Menu bantuan: pilih topik, atau ketik pertanyaan Anda sendiri.",
-        "en": "Help menu: pick a topic, or type your own question.",
+        "id": "Menu bantuan: ketik pertanyaan Anda, atau minta bicara dengan petugas.",
+        "en": "Help menu: type your question, or ask to talk to a person.",
     },
     "fallback": {
         "id": "Maaf, saya belum tahu jawabannya. Pertanyaan Anda sudah kami catat untuk petugas. "
@@ -45,14 +28,6 @@ TEXTS: dict[str, dict[Language, str]] = {
     "clarify": {
         "id": "Maksud Anda yang mana?",
         "en": "Which of these did you mean?",
-    },
-    "handover": {
-        "id": "Baik, pesan Anda sudah diteruskan ke petugas. Mohon tunggu balasan dari kami.",
-        "en": "All right, a staff member has been asked to reply. Please wait for their answer.",
-    },
-    "thanks": {
-        "id": "Sama-sama! Ada lagi yang ingin ditanyakan?",
-        "en": "You're welcome! Anything else?",
     },
     "empty": {
         "id": "Pesan Anda kosong. Silakan ketik pertanyaan Anda, misalnya: \"Jam berapa TPS buka?\"",
@@ -70,16 +45,39 @@ TEXTS: dict[str, dict[Language, str]] = {
         "id": "Maaf, saya hanya bisa membaca pesan teks dan tombol.",
         "en": "Sorry, I can only read text messages and buttons.",
     },
+    "invalid": {
+        "id": "Maaf, jawaban itu belum bisa saya pahami.",
+        "en": "Sorry, I couldn't understand that answer.",
+    },
+    "too_many_tries": {
+        "id": "Sepertinya kita belum menemukan jawabannya. Kita berhenti di sini dulu; ketik menu untuk "
+        "memulai lagi, atau ketik pertanyaan Anda.",
+        "en": "It seems we couldn't get there. Let's stop here for now; type menu to start again, or type "
+        "your question.",
+    },
+    "cancelled": {
+        "id": "Baik, dibatalkan. Ketik menu untuk melihat pilihan lain.",
+        "en": "All right, cancelled. Type menu to see other options.",
+    },
+    "nothing_to_cancel": {
+        "id": "Tidak ada yang sedang berjalan. Ketik menu untuk melihat pilihan.",
+        "en": "Nothing is in progress. Type menu to see the options.",
+    },
+    "flow_gone": {
+        "id": "Maaf, percakapan ini tidak bisa dilanjutkan. Ketik menu untuk memulai lagi.",
+        "en": "Sorry, this conversation can't continue. Type menu to start again.",
+    },
+    "location_outside_flow": {
+        "id": "Terima kasih sudah berbagi lokasi. Untuk mencari TPS terdekat, ketik \"cari TPS\" lalu "
+        "kirim lokasi Anda.",
+        "en": "Thanks for sharing your location. To find the nearest polling station, type \"find my TPS\" "
+        "and then send your location.",
+    },
 }
 
 BUTTONS: dict[str, dict[Language, str]] = {
-    "how_to_vote": {"id": "Cara mencoblos", "en": "How to vote"},
-    "hours": {"id": "Jam buka TPS", "en": "Polling hours"},
-    "check_dpt": {"id": "Cek DPT", "en": "Am I registered?"},
     "menu": {"id": "Menu bantuan", "en": "Help menu"},
     "human": {"id": "Bicara dengan petugas", "en": "Talk to a person"},
-    "consent_yes": {"id": "Setuju", "en": "I agree"},
-    "consent_no": {"id": "Tidak setuju", "en": "No, thanks"},
 }
 
 

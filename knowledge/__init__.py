@@ -11,6 +11,7 @@ from .calibration import Calibration
 from .decision import OUT_OF_SCOPE, DecisionRule
 from .faq_loader import FAQ_DIR, FaqFormatError, load_faq, load_out_of_scope
 from .retrieval import Document, HybridIndex
+from .tps import Nearby, ParsedFile, PollingStation, RejectedRow, TpsFileError, TpsIndex, haversine_km, parse_csv
 from .types import Abstain, Answer, Candidate, Clarify, FaqEntry, Source
 
 __all__ = [
@@ -27,9 +28,17 @@ __all__ = [
     "FaqFormatError",
     "HybridIndex",
     "KnowledgeBase",
+    "Nearby",
+    "ParsedFile",
+    "PollingStation",
+    "RejectedRow",
     "Source",
     "content_hash",
     "documents_for",
     "load_faq",
     "load_out_of_scope",
+    "TpsFileError",
+    "TpsIndex",
+    "haversine_km",
+    "parse_csv",
 ]

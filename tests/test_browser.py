@@ -52,3 +52,39 @@ async def test_phone_sized_chat_greets_with_buttons_and_answers_a_click(server: 
     await expect(page.locator(".msg.me").last).to_have_text("Jam buka TPS")
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the page scrolls sideways on a phone"
+
+
+async def test_find_tps_in_the_browser_by_misspelt_village_then_by_location(
+    server: str, browser: Browser
+) -> None:
+    context = await browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                        geolocation={"latitude": -6.8855, "longitude": 107.6125},
+                                        permissions=["geolocation"])
+    page = await context.new_page()
+    await page.goto(server + "/")
+    await page.fill("#text", "cari TPS")
+    await page.click("#send")
+    await expect(page.locator(".msg.bot").last).to_contain_text("Di kelurahan/desa mana")
+    await page.fill("#text", "sukagalh")
+    await page.click("#send")
+    answer = page.locator(".msg.bot", has_text="TPS yang kami temukan")
+    await expect(answer).to_contain_text("TPS 001, Kel./Desa Sukagalih, Kec. Sukajadi")
+    await expect(answer).to_contain_text("Jl.")
+
+    # The same voter shares a location with the page's location button ...
+    await page.fill("#text", "cari TPS")
+    await page.click("#send")
+    await expect(page.locator(".msg.bot").last).to_contain_text("kirim lokasi Anda")
+    await page.click("#locate")
+    await expect(page.locator(".msg.bot", has_text="km\n")).to_contain_text("Kel./Desa Dago")
+
+    # ... and through the web channel's API with the location payload.
+    contact = await page.evaluate("localStorage.getItem('suara.contact')")
+    api = context.request
+    await api.post(server + "/api/web/messages", data={"contact": contact, "id": "api-1", "text": "cari tps"})
+    response = await api.post(server + "/api/web/messages", data={
+        "contact": contact, "id": "api-2", "location": {"latitude": -6.8855, "longitude": 107.6125}})
+    assert response.status == 200
+    found = (await response.json())["replies"][0]["text"]
+    assert found.count("openstreetmap.org/?mlat=") == 3 and "Kel./Desa Dago" in found
+    await context.close()

@@ -95,15 +95,16 @@ async def test_a_voter_greets_uses_the_menu_shares_a_location_and_stops(
     assert _buttons(consent) == ["Setuju", "Tidak setuju"]
 
     (menu,) = await voter.press("Menu bantuan")
-    assert "Menu bantuan" in menu["text"] and "Bicara dengan petugas" in _buttons(menu)
+    assert "Menu bantuan" in menu["text"] and "Hubungi petugas" in _buttons(menu)
     assert fake.count("answerCallbackQuery", 200) == 1, "the button press was not answered"
     (hours,) = await voter.press("Jam buka TPS")
     assert "07.00" in hours["text"]
 
-    await voter.share_location(-6.2, 106.8)
-    # TPS-by-location: strengthened when issue 5 merges (then: the reply names the nearest TPS).
+    await voter.say("cari TPS")
+    replies = await voter.share_location(-6.9175, 107.6191)  # central Bandung, where the demo TPS are
+    assert any("TPS" in r["text"] and "openstreetmap.org" in r["text"] for r in replies)
     located = await rows(settings, Message, direction="in", channel="telegram")
-    assert len(located) == 4 and located[-1].text == "" and located[-1].channel_message_id is not None
+    assert len(located) == 5 and located[-1].text == "" and located[-1].channel_message_id is not None
 
     (stopped,) = await voter.say("STOP")
     assert "berhenti berlangganan" in stopped["text"]

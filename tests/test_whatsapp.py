@@ -89,14 +89,16 @@ async def test_a_voter_greets_uses_the_menu_shares_a_location_and_stops(
     assert [t for t, _ in _choices(consent)] == ["Setuju", "Tidak setuju"]
 
     (menu,) = await voter.send(fake.list_reply(VOTER, "menu", "Menu bantuan"))
-    hours = dict(_choices(menu))["Jam buka TPS"]
+    assert "Cari TPS saya" in dict(_choices(menu))
+    hours = dict(_choices(welcome))["Jam buka TPS"]
     (answer,) = await voter.send(fake.button_reply(VOTER, hours, "Jam buka TPS"))
     assert answer["type"] == "text" and "07.00" in answer["text"]["body"]
 
-    await voter.send(fake.location_message(VOTER, -6.2, 106.8))
-    # TPS-by-location: strengthened when issue 5 merges (then: the reply names the nearest TPS).
+    await voter.say("cari TPS")
+    replies = await voter.send(fake.location_message(VOTER, -6.9175, 107.6191))  # where the demo TPS are
+    assert any(r["type"] == "text" and "openstreetmap.org" in r["text"]["body"] for r in replies)
     stored = await rows(settings, Message, direction="in", channel="whatsapp")
-    assert len(stored) == 4 and stored[-1].channel_message_id.startswith("wamid.in")
+    assert len(stored) == 5 and stored[-1].channel_message_id.startswith("wamid.in")
 
     (stopped,) = await voter.say("STOP")
     assert "berhenti berlangganan" in stopped["text"]["body"]

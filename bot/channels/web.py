@@ -1,7 +1,8 @@
 """The web chat channel: a page served at ``/`` and a JSON endpoint it posts messages to.
 
-``POST /api/web/messages`` takes ``{"contact": str, "id": str, "text": str}`` or
-``{"contact": str, "id": str, "payload": str}`` and answers ``{"replies": [...], "duplicate": bool}``.
+``POST /api/web/messages`` takes ``{"contact": str, "id": str, "text": str}``,
+``{"contact": str, "id": str, "payload": str}`` or a shared location
+``{"contact": str, "id": str, "location": {"latitude": float, "longitude": float}}`` and answers ``{"replies": [...], "duplicate": bool}``.
 The page keeps a random contact id in the browser's storage; ``id`` is a fresh random id per
 message, so a retried request is processed once.
 """
@@ -55,6 +56,9 @@ def parse_body(body: object, received_at) -> InboundMessage:  # noqa: ANN001 - d
     if not isinstance(message_id, str) or not _ID.match(message_id):
         raise BadRequest("id must be 1-64 letters, digits, '-' or '_'")
     text, payload = body.get("text"), body.get("payload")
+    if body.get("location") is not None:
+        location = parse_location(body["location"])
+        return InboundMessage(CHANNEL, contact, f"{contact}/{message_id}", received_at, location=location)
     if payload is not None:
         if not isinstance(payload, str) or not 0 < len(payload) <= _MAX_PAYLOAD:
             raise BadRequest(f"payload must be a string of 1-{_MAX_PAYLOAD} characters")
@@ -62,6 +66,19 @@ def parse_body(body: object, received_at) -> InboundMessage:  # noqa: ANN001 - d
     elif not isinstance(text, str):
         raise BadRequest("text must be a string")
     return InboundMessage(CHANNEL, contact, f"{contact}/{message_id}", received_at, text=text, payload=payload)
+
+
+def parse_location(raw: object) -> tuple[float, float]:
+    """``{"latitude": -6.9, "longitude": 107.6}`` → ``(latitude, longitude)``, validated."""
+    if not isinstance(raw, dict) or set(raw) != {"latitude", "longitude"}:
+        raise BadRequest("location must be an object with exactly latitude and longitude")
+    values = []
+    for name, limit in (("latitude", 90), ("longitude", 180)):
+        value = raw[name]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not -limit <= value <= limit:
+            raise BadRequest(f"location.{name} must be a number from -{limit} to {limit}")
+        values.append(float(value))
+    return values[0], values[1]
 
 
 def _reply_json(reply: OutboundMessage) -> dict[str, object]:

@@ -240,3 +240,72 @@ class WebhookEvent(Base):
     key: Mapped[str] = mapped_column(String(128))  # events with the same key run in order
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FlowVersion(Base):
+    """One published version of a flow (or of the election settings, ``flow_id`` ``@election``).
+
+    The live version of a flow is its newest row; older rows stay so that a session finishes
+    on the version it started with.
+    """
+
+    __tablename__ = "flow_versions"
+    __table_args__ = (UniqueConstraint("flow_id", "version", name="uq_flow_versions_flow_id_version"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    flow_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(64))  # SHA-256 of the source
+    file: Mapped[str] = mapped_column(String(255))
+    source: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(128))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PollingStationRow(Base):
+    """A polling station (TPS) imported with ``suara tps import``."""
+
+    __tablename__ = "polling_stations"
+    __table_args__ = (UniqueConstraint("village_code", "number", name="uq_polling_stations_village_code_number"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(16))
+    province: Mapped[str] = mapped_column(String(200))
+    regency_code: Mapped[str] = mapped_column(String(16))
+    regency: Mapped[str] = mapped_column(String(200))
+    district_code: Mapped[str] = mapped_column(String(16))
+    district: Mapped[str] = mapped_column(String(200))
+    village_code: Mapped[str] = mapped_column(String(16))
+    village: Mapped[str] = mapped_column(String(200))
+    number: Mapped[int] = mapped_column(Integer)
+    address: Mapped[str] = mapped_column(String(200))
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    notes: Mapped[str] = mapped_column(String(200))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class ReminderSubscription(Base):
+    """A voter asked for reminders of ``topic`` (only ever stored with consent)."""
+
+    __tablename__ = "reminder_subscriptions"
+    __table_args__ = (UniqueConstraint("contact_id", "topic", name="uq_reminder_subscriptions_contact_id_topic"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    topic: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Report(Base):
+    """A voter's report of a violation (what, where, when), waiting for staff."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    what: Mapped[str] = mapped_column(Text)
+    place: Mapped[str] = mapped_column(Text)
+    occurred: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
