@@ -12,6 +12,8 @@ from aiohttp import web
 
 from knowledge import FaqFormatError
 
+from .cli_signals import nlu_commands
+from .cli_signals import register as register_signals
 from .settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("suara.cli")
@@ -50,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="chat with the bot in this terminal (same database as the server)")
     chat.add_argument("--as", dest="contact", default=None, help="who you are in the conversation (default: your user name)")
     chat.set_defaults(run=_chat)
+
+    register_signals(nlu_commands(commands))
     return parser
 
 

@@ -1,35 +1,237 @@
-"""Segment signals from precise rules over the normalised text.
+"""Segment signals: what a voter says about their situation and concerns, and why we think so.
 
-Each rule names itself in the signal's ``source`` and keeps the matched span of the original
-text as evidence, so a staff member can see why a voter is in a segment. Religion, ethnicity
-and party preference are never inferred.
+Configured in ``nlu/data/signals.yml`` so staff can add an issue with a few example phrases:
+
+- ``first_time_voter``, ``moved_residence``, ``disability_need``: precise rules (regexes over the
+  normalised text). The first two describe the writer, so a rule that fires on someone else
+  ("anak saya pertama kali nyoblos") does not count.
+- issues: a keyword rule per issue, else a logistic-regression classifier over the message's
+  sentence embedding, trained on the issue ``examples`` (plus ``no_issue_examples``), with a
+  probability threshold fitted on the labelled development set.
+- ``region`` (official Kemendagri codes), ``language`` and the deep-link ``source``.
+
+Every signal has a value, a confidence, the evidence span of the text and the rule or model that
+produced it. Religion, ethnicity and party preference are never inferred: there is no such signal
+and the configuration loader refuses one.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
-from .types import Signal
+import numpy as np
+import yaml
 
-_RULES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
-    (
-        "first_time_voter",
-        "true",
-        re.compile(r"\b(?:pertama kali|baru pertama)\b.{0,20}\b(?:mencoblos|memilih|pemilu|milih|nyoblos|coblos)\b|\bfirst time vot\w*"),
-    ),
-    (
-        "moved_residence",
-        "true",
-        re.compile(r"\bpindah (?:rumah|domisili|alamat|kota)\b|\bmerantau\b|\bmoved (?:house|city|to)\b"),
-    ),
+from .encoder import Encoder
+from .regions import RegionMention, find_regions
+from .types import Language, Signal
+
+_CONFIG = Path(__file__).parent / "data" / "signals.yml"
+RULE_SIGNALS = ("first_time_voter", "moved_residence", "disability_need")
+_ABOUT_THE_WRITER = frozenset({"first_time_voter", "moved_residence"})
+_FORBIDDEN = re.compile(r"relig|agama|ethnic|etnis|suku|party|partai|race|ras\b", re.IGNORECASE)
+
+# Someone other than the writer: "anak saya", "adik gw", "my sister".
+_SOMEONE_ELSE = re.compile(
+    r"\b(?:anak|adik|adek|kakak|abang|ponakan|keponakan|cucu|istri|suami|ibu|bapak|ayah|mama|papa|orang tua|"
+    r"nenek|kakek|teman|tetangga|saudara|sepupu)(?: (?:saya|aku|kami|gue))?\b"
+    r"|\bmy (?:son|daughter|kid|child|sister|brother|mother|mom|father|dad|wife|husband|friend|parents?|"
+    r"grand\w+|cousin|nephew|niece|neighbou?r)\b"
 )
+_SELF = re.compile(r"\b(saya|aku|gue|i|i m|im)\b")
+# Words after which a place is where the voter is registered or comes from.
+_HOME_CUE = re.compile(r"\b(ktp|ektp|e ktp|kk|asal|asli|dari|dr|from|originally|kampung|domisili ktp|terdaftar|registered)\W+(\w+\W+){0,3}$")
+_DEEP_LINK = re.compile(r"^/start[ =]([A-Za-z0-9_\-]{1,64})$")
+_ISSUE_MODEL = "model:issue-logreg"
 
 
-def extract_signals(normalised: str) -> tuple[Signal, ...]:
-    """Return every rule-based signal found in ``normalised`` text."""
-    found = []
-    for name, value, pattern in _RULES:
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    signal: str
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class SignalConfig:
+    """The parsed ``signals.yml``: rule patterns, issue keywords and examples, labels."""
+
+    rules: tuple[_Rule, ...]
+    issue_keywords: tuple[tuple[str, re.Pattern[str]], ...]
+    issue_examples: tuple[tuple[str, str], ...]
+    no_issue_examples: tuple[str, ...]
+    labels: dict[str, dict[str, str]]
+    issue_threshold: float
+
+
+class SignalConfigError(ValueError):
+    """``signals.yml`` is malformed or asks for a signal we must never infer."""
+
+
+@dataclass(frozen=True, slots=True)
+class IssueModel:
+    """A multinomial logistic regression over sentence embeddings: issues plus ``none``."""
+
+    classes: tuple[str, ...]
+    weights: np.ndarray  # (dim, classes)
+    bias: np.ndarray  # (classes,)
+    threshold: float
+
+    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        logits = vectors @ self.weights + self.bias
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+
+def load_config(path: Path = _CONFIG) -> SignalConfig:
+    """Read and validate a signal configuration file."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not isinstance(raw, dict):
+            raise SignalConfigError(f"{path.name}: expected a mapping at the top level")
+        rules = tuple(
+            _Rule(name, re.compile(pattern, re.IGNORECASE))
+            for name in RULE_SIGNALS
+            for pattern in raw[name]["patterns"]
+        )
+        issues: dict[str, dict[str, object]] = raw["issues"]
+        for name in [*issues, *raw.get("issue_keywords", {})]:
+            if _FORBIDDEN.search(name):
+                raise SignalConfigError(f"{path.name}: signal {name!r} is not allowed (never inferred)")
+        keywords = tuple(
+            (issue, re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE))
+            for issue, patterns in raw.get("issue_keywords", {}).items()
+        )
+        examples = tuple((issue, str(e)) for issue, spec in issues.items() for e in spec["examples"])  # type: ignore[attr-defined]
+        labels = {name: dict(spec["label"]) for name, spec in issues.items()}  # type: ignore[call-overload]
+        labels.update({name: dict(raw[name]["label"]) for name in RULE_SIGNALS})
+        return SignalConfig(rules, keywords, examples, tuple(map(str, raw.get("no_issue_examples", ()))), labels,
+                            float(raw.get("issue_threshold", 0.5)))
+    except (KeyError, TypeError, AttributeError, re.error, yaml.YAMLError) as exc:
+        raise SignalConfigError(f"{path.name}: {exc}") from None
+
+
+@lru_cache(maxsize=1)
+def default_config() -> SignalConfig:
+    """Our own ``nlu/data/signals.yml``, read once."""
+    return load_config()
+
+
+def train_issue_model(encoder: Encoder, config: SignalConfig | None = None, *, c: float = 256.0) -> IssueModel:
+    """Fit the issue classifier on the configured examples, embedded with ``encoder``.
+
+    The embeddings are centred by folding the mean into the bias, so the model applies to raw
+    (L2-normalised) message vectors as they come from :func:`nlu.parse`.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    config = config or default_config()
+    texts = [text for _, text in config.issue_examples] + list(config.no_issue_examples)
+    labels = [issue for issue, _ in config.issue_examples] + ["none"] * len(config.no_issue_examples)
+    vectors = np.asarray(encoder.encode_queries(texts), dtype=np.float64)
+    mean = vectors.mean(axis=0)
+    model = LogisticRegression(C=c, max_iter=5000).fit(vectors - mean, labels)
+    weights = model.coef_.T
+    bias = model.intercept_ - mean @ weights
+    return IssueModel(tuple(model.classes_), weights, bias, config.issue_threshold)
+
+
+@lru_cache(maxsize=4)
+def issue_model_for(encoder: Encoder) -> IssueModel:
+    """The issue model for ``encoder``, trained on first use (a few seconds) and then reused."""
+    return train_issue_model(encoder)
+
+
+def extract_signals(
+    text: str,
+    normalised: str,
+    language: Language,
+    vector: np.ndarray | None = None,
+    issue_model: IssueModel | None = None,
+    config: SignalConfig | None = None,
+) -> tuple[Signal, ...]:
+    """Every signal in one message. ``text`` is the redacted original, ``vector`` its embedding."""
+    config = config or default_config()
+    found = [*_rule_signals(normalised, config), *_issue_signals(normalised, vector, issue_model, config)]
+    region = region_signal(text)
+    if region is not None:
+        found.append(region)
+    link = _DEEP_LINK.match(text.strip())
+    if link:
+        found.append(Signal("source", link.group(1), 1.0, text.strip(), "rule:deep_link"))
+    if normalised:
+        found.append(Signal("language", language, 0.8, _snippet(text), "rule:language"))
+    return tuple(found)
+
+
+def region_signal(text: str) -> Signal | None:
+    """The region the voter means: where they are registered or come from, else the first place named."""
+    mentions = find_regions(text)
+    if not mentions:
+        return None
+    mention = _home_mention(text, mentions)
+    codes = "|".join(sorted(c.code for c in mention.candidates))
+    confidence = mention.confidence / len(mention.candidates)
+    return Signal("region", codes, round(confidence, 3), mention.text, f"entity:region:{mention.extractor}")
+
+
+def _home_mention(text: str, mentions: Sequence[RegionMention]) -> RegionMention:
+    lowered = text.casefold()
+    for mention in mentions:
+        if _HOME_CUE.search(lowered[: mention.start]):
+            return mention
+    return mentions[0]
+
+
+def _rule_signals(normalised: str, config: SignalConfig) -> list[Signal]:
+    found: dict[str, Signal] = {}
+    for rule in config.rules:
+        if rule.signal in found:
+            continue
+        for match in rule.pattern.finditer(normalised):
+            if rule.signal in _ABOUT_THE_WRITER and _about_someone_else(normalised, match):
+                continue
+            found[rule.signal] = Signal(rule.signal, "true", 0.9, match.group(0).strip(), f"rule:{rule.signal}")
+            break
+    return list(found.values())
+
+
+def _about_someone_else(normalised: str, match: re.Match[str]) -> bool:
+    """True when the clause before the evidence names another person and the writer not after it."""
+    before = re.split(r"[.?!]", normalised[max(0, match.start() - 60): match.start()])[-1]
+    others = list(_SOMEONE_ELSE.finditer(before))
+    if not others:
+        return False
+    return not _SELF.search(before[others[-1].end():] + " " + match.group(0))
+
+
+def _issue_signals(
+    normalised: str, vector: np.ndarray | None, model: IssueModel | None, config: SignalConfig
+) -> list[Signal]:
+    found: dict[str, Signal] = {}
+    for issue, pattern in config.issue_keywords:
         match = pattern.search(normalised)
         if match:
-            found.append(Signal(name=name, value=value, confidence=0.9, evidence=match.group(0), source=f"rule:{name}"))
-    return tuple(found)
+            found[issue] = Signal("issue", issue, 0.9, match.group(0).strip(), f"rule:issue:{issue}")
+    if vector is not None and model is not None:
+        probabilities = model.probabilities(np.asarray(vector, dtype=np.float64)[None, :])[0]
+        for issue, p in zip(model.classes, probabilities):
+            if issue != "none" and issue not in found and p >= model.threshold:
+                found[issue] = Signal("issue", issue, round(float(p), 3), _snippet(normalised), _ISSUE_MODEL)
+    return list(found.values())
+
+
+def _snippet(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe(signal_name: str, value: str, language: Language, config: SignalConfig | None = None) -> str:
+    """A signal in plain words for the voter or staff ("Lapangan kerja", "Pemilih pemula")."""
+    config = config or default_config()
+    key = value if signal_name == "issue" else signal_name
+    label = config.labels.get(key)
+    return label.get(language, label.get("id", key)) if label else key
