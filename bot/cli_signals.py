@@ -77,7 +77,7 @@ def _predict(texts: list[str], model_name: str | None) -> list[Prediction]:
         for text, vector in zip(batch, vectors, strict=True):
             normalised = nlu.normalise(text)
             language = nlu.detect_language(normalised)
-            signals = extract_signals(text, normalised, language, vector if normalised else None, model)
+            signals = extract_signals(text, normalised, vector if normalised else None, model)
             predictions.append(prediction_from(signals, language))
     return predictions
 

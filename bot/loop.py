@@ -20,7 +20,7 @@ import nlu
 from flows import Context, Event, Handover, QueueUnanswered, RecordConsent, Reply, SetLanguage, SetSignal, Turn
 from knowledge import KnowledgeBase
 
-from . import store
+from . import privacy, profile, store
 from .db.models import Contact, Message
 from .keyed_locks import KeyedLocks
 from .messages import HandleResult, InboundMessage, OutboundMessage
@@ -91,7 +91,7 @@ class ConversationLoop:
                 db, inbound.channel, inbound.external_id,
                 language=self._default_language, timezone=self._timezone, now=now,
             )
-            turn = _Turn(db, contact, inbound, now)
+            turn = _Turn(db, contact, inbound, now, default_timezone=self._timezone)
             replies = await turn.run(self._knowledge(), self._session_timeout)
             log.info(
                 "message_processed",
@@ -104,8 +104,11 @@ class ConversationLoop:
 class _Turn:
     """The work of one inbound message inside its transaction."""
 
-    def __init__(self, db: AsyncSession, contact: Contact, inbound: InboundMessage, now: datetime) -> None:
+    def __init__(
+        self, db: AsyncSession, contact: Contact, inbound: InboundMessage, now: datetime, default_timezone: str
+    ) -> None:
         self.db, self.contact, self.inbound, self.now = db, contact, inbound, now
+        self.default_timezone = default_timezone
         self.intent: str | None = None
         self.replies: list[OutboundMessage] = []
 
@@ -119,6 +122,8 @@ class _Turn:
 
         if command == "opt_out":
             await self._opt_out()
+            return self.replies
+        if await self._privacy_request(command, text):
             return self.replies
         if self.contact.opted_out and command != "opt_in":
             return self.replies  # opted out: stored, never answered
@@ -162,6 +167,31 @@ class _Turn:
         store.audit(self.db, self._actor, "opt_out", self._actor, {"channel": self.inbound.channel}, self.now)
         await self._reply(Reply(flows.text("opted_out", self.contact.language)))  # type: ignore[arg-type]
 
+    async def _privacy_request(self, command: str | None, text: str) -> bool:
+        """/datasaya and HAPUS DATA (with its confirmation); they work even after STOP."""
+        language = self.contact.language
+        payload = self.inbound.payload
+        if command == "my_data":
+            store.audit(self.db, self._actor, "data_viewed", self._actor, {"channel": self.inbound.channel}, self.now)
+            await self._reply(Reply(await privacy.describe_data(self.db, self.contact, language)))
+        elif command == "erase_data":
+            await self._reply(Reply(privacy.confirmation_text(language), privacy.confirmation_buttons(language)))
+        elif payload == privacy.PAYLOAD_ERASE_NO:
+            await self._reply(Reply(privacy.text("cancelled", language)))
+        elif payload == privacy.PAYLOAD_ERASE_YES or (payload is None and nlu.is_yes(text)):
+            pending = await privacy.erasure_pending(self.db, self.contact, self.now)
+            if pending is None and payload is None:
+                return False  # an ordinary "ya", not an answer to our erase question
+            if not pending:
+                await self._reply(Reply(privacy.text("expired", language)))
+                return True
+            await privacy.erase(self.db, self.contact, channel=self.inbound.channel,
+                                timezone=self.default_timezone, now=self.now)
+            await self._reply(Reply(privacy.text("erased", language)))
+        else:
+            return False
+        return True
+
     async def _apply(self, event: Event, stored: Message) -> None:
         match event:
             case Reply():
@@ -169,7 +199,8 @@ class _Turn:
             case SetLanguage(language=language):
                 self.contact.language = language
             case SetSignal() if self.contact.consent:
-                store.add_signal(self.db, self.contact, event, stored.id, self.now)
+                await store.add_signal(self.db, self.contact, event, stored.id, self.now)
+                profile.apply_to_profile(self.contact, event)
             case SetSignal():
                 pass  # no consent, no profiling
             case RecordConsent(granted=granted, version=version):

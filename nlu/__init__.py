@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from .commands import detect_command
+from .commands import detect_command, is_yes
 from .encoder import Encoder
 from .entities import extract_entities
 from .intents import classify
@@ -28,6 +28,7 @@ __all__ = [
     "Signal",
     "clean",
     "detect_language",
+    "is_yes",
     "normalise",
     "parse",
     "redact",
@@ -54,7 +55,7 @@ def parse(
         language=language,
         intent=classify(normalised),
         command=detect_command(text),
-        signals=extract_signals(redacted, normalised, language, vector, issue_model),
+        signals=extract_signals(redacted, normalised, vector, issue_model),
         entities=extract_entities(redacted, today),
         vector=vector,
     )

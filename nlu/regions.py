@@ -38,9 +38,9 @@ _DATA = Path(__file__).parent / "data" / "region_aliases.yml"
 _LEVEL_PREFIXES = ("Kabupaten Administrasi ", "Kota Administrasi ", "Kabupaten ", "Kota ")
 _TOKEN = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
 _MAX_WORDS = 4
-# Below this score a fuzzy match is not a place; 86 lets "smrinda" (87.5) through, not "malam"→"malang" (80).
-_FUZZY_CUTOFF = 86.0
-_FUZZY_MIN_CHARS = 6
+# Below this score a fuzzy match is not a place: "surabya" (93) and "balikpapn" (95) pass, "pesiar" does not.
+_FUZZY_CUTOFF = 88.0
+_FUZZY_MIN_CHARS = 7
 
 # Words that decide which kind of region follows them.
 _KIND_CUES: dict[str, str] = {

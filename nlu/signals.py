@@ -8,7 +8,8 @@ Configured in ``nlu/data/signals.yml`` so staff can add an issue with a few exam
 - issues: a keyword rule per issue, else a logistic-regression classifier over the message's
   sentence embedding, trained on the issue ``examples`` (plus ``no_issue_examples``), with a
   probability threshold fitted on the labelled development set.
-- ``region`` (official Kemendagri codes), ``language`` and the deep-link ``source``.
+- ``region`` (official Kemendagri codes, ``|``-separated when ambiguous) and the deep-link
+  ``source``. The language is kept on the contact as its reply language, not as a signal.
 
 Every signal has a value, a confidence, the evidence span of the text and the rule or model that
 produced it. Religion, ethnicity and party preference are never inferred: there is no such signal
@@ -149,7 +150,6 @@ def issue_model_for(encoder: Encoder) -> IssueModel:
 def extract_signals(
     text: str,
     normalised: str,
-    language: Language,
     vector: np.ndarray | None = None,
     issue_model: IssueModel | None = None,
     config: SignalConfig | None = None,
@@ -163,8 +163,6 @@ def extract_signals(
     link = _DEEP_LINK.match(text.strip())
     if link:
         found.append(Signal("source", link.group(1), 1.0, text.strip(), "rule:deep_link"))
-    if normalised:
-        found.append(Signal("language", language, 0.8, _snippet(text), "rule:language"))
     return tuple(found)
 
 
