@@ -66,6 +66,7 @@ class SignalConfig:
     no_issue_examples: tuple[str, ...]
     labels: dict[str, dict[str, str]]
     issue_threshold: float
+    issue_veto: float
 
 
 class SignalConfigError(ValueError):
@@ -79,7 +80,6 @@ class IssueModel:
     classes: tuple[str, ...]
     weights: np.ndarray  # (dim, classes)
     bias: np.ndarray  # (classes,)
-    threshold: float
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
         logits = vectors @ self.weights + self.bias
@@ -111,7 +111,7 @@ def load_config(path: Path = _CONFIG) -> SignalConfig:
         labels = {name: dict(spec["label"]) for name, spec in issues.items()}  # type: ignore[call-overload]
         labels.update({name: dict(raw[name]["label"]) for name in RULE_SIGNALS})
         return SignalConfig(rules, keywords, examples, tuple(map(str, raw.get("no_issue_examples", ()))), labels,
-                            float(raw.get("issue_threshold", 0.5)))
+                            float(raw.get("issue_threshold", 0.7)), float(raw.get("issue_veto", 0.5)))
     except (KeyError, TypeError, AttributeError, re.error, yaml.YAMLError) as exc:
         raise SignalConfigError(f"{path.name}: {exc}") from None
 
@@ -138,7 +138,7 @@ def train_issue_model(encoder: Encoder, config: SignalConfig | None = None, *, c
     model = LogisticRegression(C=c, max_iter=5000).fit(vectors - mean, labels)
     weights = model.coef_.T
     bias = model.intercept_ - mean @ weights
-    return IssueModel(tuple(model.classes_), weights, bias, config.issue_threshold)
+    return IssueModel(tuple(model.classes_), weights, bias)
 
 
 @lru_cache(maxsize=4)
@@ -210,16 +210,21 @@ def _about_someone_else(normalised: str, match: re.Match[str]) -> bool:
 def _issue_signals(
     normalised: str, vector: np.ndarray | None, model: IssueModel | None, config: SignalConfig
 ) -> list[Signal]:
+    """Keyword rules, unless the classifier is sure the message names no issue (a TPS in a school is
+    not about education); then the classifier's own confident issues."""
+    probabilities = (
+        dict(zip(model.classes, model.probabilities(np.asarray(vector, dtype=np.float64)[None, :])[0]))
+        if vector is not None and model is not None else {}
+    )
     found: dict[str, Signal] = {}
-    for issue, pattern in config.issue_keywords:
-        match = pattern.search(normalised)
-        if match:
-            found[issue] = Signal("issue", issue, 0.9, match.group(0).strip(), f"rule:issue:{issue}")
-    if vector is not None and model is not None:
-        probabilities = model.probabilities(np.asarray(vector, dtype=np.float64)[None, :])[0]
-        for issue, p in zip(model.classes, probabilities):
-            if issue != "none" and issue not in found and p >= model.threshold:
-                found[issue] = Signal("issue", issue, round(float(p), 3), _snippet(normalised), _ISSUE_MODEL)
+    if probabilities.get("none", 0.0) < config.issue_veto:
+        for issue, pattern in config.issue_keywords:
+            match = pattern.search(normalised)
+            if match:
+                found[issue] = Signal("issue", issue, 0.9, match.group(0).strip(), f"rule:issue:{issue}")
+    for issue, p in probabilities.items():
+        if issue != "none" and issue not in found and p >= config.issue_threshold:
+            found[issue] = Signal("issue", str(issue), round(float(p), 3), _snippet(normalised), _ISSUE_MODEL)
     return list(found.values())
 
 
