@@ -50,11 +50,14 @@ _KIND_CUES: dict[str, str] = {
     "kecamatan": "kecamatan", "kec": "kecamatan", "distrik": "kecamatan", "district": "kecamatan",
     "kelurahan": "desa", "kel": "desa", "desa": "desa", "village": "desa",
 }
+_COMPASS = {"east": "timur", "west": "barat", "north": "utara", "south": "selatan", "central": "tengah",
+            "southeast": "tenggara", "southwest": "barat daya"}
+_ENGLISH_NAMES = {"java": "jawa", "sumatra": "sumatera"}
 # Words that say "a place follows" ("di", "dari", "ktp" ...): region names that are also ordinary
 # words (batu = stone, serang = attack, padang = field) count only after one of these.
 _PLACE_CUES = frozenset(
     "di ke dari dr asal asli ktp ektp domisili kampung kab kabupaten kota provinsi prov in from at to near "
-    "around sekitar daerah wilayah warga orang tinggal".split()
+    "around sekitar daerah wilayah warga orang org tinggal".split()
 )
 _COMMON_WORD_NAMES = frozenset(
     "batu batang banjar serang padang pati bone buru puncak metro sabu aru seram sigi tual agam siak alor "
@@ -173,6 +176,9 @@ def resolve(name: str, *, within: str | None = None, limit: int = 5) -> tuple[Re
 
 
 def _match_at(text: str, tokens: list[tuple[int, int, str]], i: int) -> tuple[RegionMention, int] | None:
+    english = _english_compass(text, tokens, i)
+    if english is not None:
+        return english
     kind = _KIND_CUES.get(tokens[i][2])
     start_word = i + 1 if kind else i
     if start_word >= len(tokens):
@@ -186,6 +192,24 @@ def _match_at(text: str, tokens: list[tuple[int, int, str]], i: int) -> tuple[Re
             start, end = tokens[first][0], tokens[start_word + size - 1][1]
             mention = RegionMention(start, end, text[start:end], candidates, confidence, extractor)
             return mention, start_word + size - i
+    return None
+
+
+def _english_compass(text: str, tokens: list[tuple[int, int, str]], i: int) -> tuple[RegionMention, int] | None:
+    """"east lombok", "central java", "south jakarta": the official name puts the direction last."""
+    direction = _COMPASS.get(tokens[i][2])
+    if direction is None:
+        return None
+    for size in (2, 1):
+        words = [t[2] for t in tokens[i + 1:i + 1 + size]]
+        if len(words) < size:
+            continue
+        phrase = " ".join(words)
+        phrase = _ENGLISH_NAMES.get(phrase, phrase)
+        candidates, extractor, confidence = _lookup([*phrase.split(), direction], None, True)
+        if candidates:
+            start, end = tokens[i][0], tokens[i + size][1]
+            return RegionMention(start, end, text[start:end], candidates, confidence, extractor), size + 1
     return None
 
 

@@ -39,13 +39,16 @@ _FORBIDDEN = re.compile(r"relig|agama|ethnic|etnis|suku|party|partai|race|ras\b"
 # Someone other than the writer: "anak saya", "adik gw", "my sister".
 _SOMEONE_ELSE = re.compile(
     r"\b(?:anak|adik|adek|kakak|abang|ponakan|keponakan|cucu|istri|suami|ibu|bapak|ayah|mama|papa|orang tua|"
-    r"nenek|kakek|teman|tetangga|saudara|sepupu)(?: (?:saya|aku|kami|gue))?\b"
+    r"nenek|kakek|teman|tetangga|saudara|sepupu|mertua)(?: ?(?:saya|aku|kami|gue|ku|nya))\b"
+    r"|\b(?:dia|beliau|mereka|tps ?(?:ku|saya|nya)?|\w+nya)$"
     r"|\bmy (?:son|daughter|kid|child|sister|brother|mother|mom|father|dad|wife|husband|friend|parents?|"
     r"grand\w+|cousin|nephew|niece|neighbou?r)\b"
 )
 _SELF = re.compile(r"\b(saya|aku|gue|i|i m|im)\b")
 # Words after which a place is where the voter is registered or comes from.
-_HOME_CUE = re.compile(r"\b(ktp|ektp|e ktp|kk|asal|asli|dari|dr|from|originally|kampung|domisili ktp|terdaftar|registered)\W+(\w+\W+){0,3}$")
+_HOME_CUE = re.compile(
+    r"\b(ktp|ektp|e ktp|kk|asal|asli|dari|dr|from|originally|kampung|terdaftar|registered|orang|org|warga)\W+(\w+\W+){0,4}$"
+)
 _DEEP_LINK = re.compile(r"^/start[ =]([A-Za-z0-9_\-]{1,64})$")
 _ISSUE_MODEL = "model:issue-logreg"
 
@@ -61,12 +64,17 @@ class SignalConfig:
     """The parsed ``signals.yml``: rule patterns, issue keywords and examples, labels."""
 
     rules: tuple[_Rule, ...]
+    not_if: tuple[_Rule, ...]
     issue_keywords: tuple[tuple[str, re.Pattern[str]], ...]
     issue_examples: tuple[tuple[str, str], ...]
     no_issue_examples: tuple[str, ...]
     labels: dict[str, dict[str, str]]
     issue_threshold: float
     issue_veto: float
+
+    def vetoed(self, normalised: str) -> frozenset[str]:
+        """Rule signals a ``not_if`` pattern rules out ("bukan pemula lagi", "tidak pindah")."""
+        return frozenset(r.signal for r in self.not_if if r.pattern.search(normalised))
 
 
 class SignalConfigError(ValueError):
@@ -99,6 +107,11 @@ def load_config(path: Path = _CONFIG) -> SignalConfig:
             for name in RULE_SIGNALS
             for pattern in raw[name]["patterns"]
         )
+        not_if = tuple(
+            _Rule(name, re.compile(pattern, re.IGNORECASE))
+            for name in RULE_SIGNALS
+            for pattern in raw[name].get("not_if", ())
+        )
         issues: dict[str, dict[str, object]] = raw["issues"]
         for name in [*issues, *raw.get("issue_keywords", {})]:
             if _FORBIDDEN.search(name):
@@ -110,7 +123,7 @@ def load_config(path: Path = _CONFIG) -> SignalConfig:
         examples = tuple((issue, str(e)) for issue, spec in issues.items() for e in spec["examples"])  # type: ignore[attr-defined]
         labels = {name: dict(spec["label"]) for name, spec in issues.items()}  # type: ignore[call-overload]
         labels.update({name: dict(raw[name]["label"]) for name in RULE_SIGNALS})
-        return SignalConfig(rules, keywords, examples, tuple(map(str, raw.get("no_issue_examples", ()))), labels,
+        return SignalConfig(rules, not_if, keywords, examples, tuple(map(str, raw.get("no_issue_examples", ()))), labels,
                             float(raw.get("issue_threshold", 0.7)), float(raw.get("issue_veto", 0.5)))
     except (KeyError, TypeError, AttributeError, re.error, yaml.YAMLError) as exc:
         raise SignalConfigError(f"{path.name}: {exc}") from None
@@ -157,6 +170,9 @@ def extract_signals(
     """Every signal in one message. ``text`` is the redacted original, ``vector`` its embedding."""
     config = config or default_config()
     found = [*_rule_signals(normalised, config), *_issue_signals(normalised, vector, issue_model, config)]
+    if not any(s.name == "moved_residence" for s in found):
+        moved = _moved_between_places(text, normalised, config)
+        found += [moved] if moved else []
     region = region_signal(text)
     if region is not None:
         found.append(region)
@@ -188,7 +204,7 @@ def _home_mention(text: str, mentions: Sequence[RegionMention]) -> RegionMention
 def _rule_signals(normalised: str, config: SignalConfig) -> list[Signal]:
     found: dict[str, Signal] = {}
     for rule in config.rules:
-        if rule.signal in found:
+        if rule.signal in found or rule.signal in config.vetoed(normalised):
             continue
         for match in rule.pattern.finditer(normalised):
             if rule.signal in _ABOUT_THE_WRITER and _about_someone_else(normalised, match):
@@ -198,9 +214,33 @@ def _rule_signals(normalised: str, config: SignalConfig) -> list[Signal]:
     return list(found.values())
 
 
+def _moved_between_places(text: str, normalised: str, config: SignalConfig) -> Signal | None:
+    """Moved house, said without a moving word: a home place (KTP, origin) and another place named.
+
+    "numpang di rumah sodara di bekasi, ktp sy masih tegal" → Tegal is home, Bekasi is elsewhere.
+    """
+    if "moved_residence" in config.vetoed(normalised) or (_SOMEONE_ELSE.search(normalised) and not _SELF.search(normalised)):
+        return None
+    mentions = find_regions(text)
+    lowered = text.casefold()
+    home = [m for m in mentions if _HOME_CUE.search(lowered[: m.start])]
+    away = [m for m in mentions if m not in home]
+    for h in home:
+        for a in away:
+            if not _same_place(h, a):
+                first, last = sorted((h, a), key=lambda m: m.start)
+                return Signal("moved_residence", "true", 0.8, text[first.start:last.end], "rule:moved_residence:two_places")
+    return None
+
+
+def _same_place(a: RegionMention, b: RegionMention) -> bool:
+    """Whether two mentions can be the same place (one inside the other counts: Jakarta ⊃ Jaksel)."""
+    return any(x.code.startswith(y.code) or y.code.startswith(x.code) for x in a.candidates for y in b.candidates)
+
+
 def _about_someone_else(normalised: str, match: re.Match[str]) -> bool:
     """True when the clause before the evidence names another person and the writer not after it."""
-    before = re.split(r"[.?!]", normalised[max(0, match.start() - 60): match.start()])[-1]
+    before = normalised[max(0, match.start() - 60): match.start()].rstrip()
     others = list(_SOMEONE_ELSE.finditer(before))
     if not others:
         return False
