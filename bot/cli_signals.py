@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nlu
 from nlu.signal_eval import LabelledSetError, Prediction, Report, prediction_from, read_labelled, score
-from nlu.signals import extract_signals, issue_model_for
+from nlu.signals import extract_signals, signal_model_for
 
 from .settings import Settings
 
@@ -67,7 +67,7 @@ def _predict(texts: list[str], model_name: str | None) -> list[Prediction]:
     from .embedding import DEFAULT_MODEL, load_encoder
 
     encoder = load_encoder(model_name or DEFAULT_MODEL)
-    model = issue_model_for(encoder)
+    model = signal_model_for(encoder)
     cleaned = [nlu.clean(t)[: nlu.MAX_TEXT_CHARS] for t in texts]
     redacted = [nlu.redact(t) for t in cleaned]
     predictions = []

@@ -14,7 +14,7 @@ from .intents import classify
 from .language import detect_language
 from .normalise import MAX_TEXT_CHARS, clean, normalise
 from .redact import redact
-from .signals import extract_signals, issue_model_for
+from .signals import extract_signals, signal_model_for
 from .types import Command, Entity, Intent, Language, ParseResult, Signal
 
 __all__ = [
@@ -47,7 +47,7 @@ def parse(
     normalised = normalise(redacted)
     language = detect_language(normalised, default_language)
     vector = encoder.encode_queries([redacted])[0] if encoder is not None and normalised else None
-    issue_model = issue_model_for(encoder) if vector is not None and encoder is not None else None
+    signal_model = signal_model_for(encoder) if vector is not None and encoder is not None else None
     return ParseResult(
         text=text,
         redacted=redacted,
@@ -55,7 +55,7 @@ def parse(
         language=language,
         intent=classify(normalised),
         command=detect_command(text),
-        signals=extract_signals(redacted, normalised, vector, issue_model),
+        signals=extract_signals(redacted, normalised, vector, signal_model),
         entities=extract_entities(redacted, today),
         vector=vector,
     )

@@ -71,6 +71,9 @@ class SignalConfig:
     labels: dict[str, dict[str, str]]
     issue_threshold: float
     issue_veto: float
+    signal_examples: dict[str, tuple[str, ...]]
+    embedding_thresholds: dict[str, float]
+    not_signal_examples: tuple[str, ...]
 
     def vetoed(self, normalised: str) -> frozenset[str]:
         """Rule signals a ``not_if`` pattern rules out ("bukan pemula lagi", "tidak pindah")."""
@@ -94,6 +97,22 @@ class IssueModel:
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
         return exp / exp.sum(axis=1, keepdims=True)
+
+
+@dataclass(frozen=True, slots=True)
+class SignalModel:
+    """The embedding side of the signals: the issue classifier and the example phrasings of the
+    yes/no signals (for a nearest-example match), all embedded with one encoder."""
+
+    issues: IssueModel
+    examples: dict[str, np.ndarray]  # signal name → (n, dim) example vectors
+    contrast: dict[str, np.ndarray]  # signal name → vectors of everything that is not that signal
+
+    def nearest(self, name: str, vector: np.ndarray) -> tuple[float, float]:
+        """Best cosine similarity to ``name``'s examples and to its contrast examples."""
+        own = float((self.examples[name] @ vector).max())
+        other = float((self.contrast[name] @ vector).max()) if len(self.contrast[name]) else -1.0
+        return own, other
 
 
 def load_config(path: Path = _CONFIG) -> SignalConfig:
@@ -123,8 +142,14 @@ def load_config(path: Path = _CONFIG) -> SignalConfig:
         examples = tuple((issue, str(e)) for issue, spec in issues.items() for e in spec["examples"])  # type: ignore[attr-defined]
         labels = {name: dict(spec["label"]) for name, spec in issues.items()}  # type: ignore[call-overload]
         labels.update({name: dict(raw[name]["label"]) for name in RULE_SIGNALS})
-        return SignalConfig(rules, not_if, keywords, examples, tuple(map(str, raw.get("no_issue_examples", ()))), labels,
-                            float(raw.get("issue_threshold", 0.7)), float(raw.get("issue_veto", 0.5)))
+        return SignalConfig(
+            rules, not_if, keywords, examples, tuple(map(str, raw.get("no_issue_examples", ()))), labels,
+            float(raw.get("issue_threshold", 0.7)), float(raw.get("issue_veto", 0.5)),
+            {name: tuple(map(str, raw[name].get("examples", ()))) for name in RULE_SIGNALS},
+            {name: float(raw[name]["embedding_threshold"]) for name in RULE_SIGNALS
+             if raw[name].get("embedding_threshold") is not None},
+            tuple(map(str, raw.get("not_signal_examples", ()))),
+        )
     except (KeyError, TypeError, AttributeError, re.error, yaml.YAMLError) as exc:
         raise SignalConfigError(f"{path.name}: {exc}") from None
 
@@ -154,22 +179,39 @@ def train_issue_model(encoder: Encoder, config: SignalConfig | None = None, *, c
     return IssueModel(tuple(model.classes_), weights, bias)
 
 
+def build_signal_model(encoder: Encoder, config: SignalConfig | None = None) -> SignalModel:
+    """Train the issue classifier and embed the yes/no signals' examples with ``encoder``."""
+    config = config or default_config()
+    names = [n for n in RULE_SIGNALS if n in config.embedding_thresholds and config.signal_examples[n]]
+    vectors = {n: np.asarray(encoder.encode_queries(list(config.signal_examples[n])), dtype=np.float32) for n in RULE_SIGNALS
+               if config.signal_examples[n]}
+    negatives = (np.asarray(encoder.encode_queries(list(config.not_signal_examples)), dtype=np.float32)
+                 if config.not_signal_examples else np.zeros((0, encoder.dim), dtype=np.float32))
+    contrast = {n: np.vstack([negatives, *(v for other, v in vectors.items() if other != n)]) for n in names}
+    return SignalModel(train_issue_model(encoder, config), {n: vectors[n] for n in names}, contrast)
+
+
 @lru_cache(maxsize=4)
-def issue_model_for(encoder: Encoder) -> IssueModel:
-    """The issue model for ``encoder``, trained on first use (a few seconds) and then reused."""
-    return train_issue_model(encoder)
+def signal_model_for(encoder: Encoder) -> SignalModel:
+    """The signal model for ``encoder``, built on first use (a few seconds) and then reused."""
+    return build_signal_model(encoder)
 
 
 def extract_signals(
     text: str,
     normalised: str,
     vector: np.ndarray | None = None,
-    issue_model: IssueModel | None = None,
+    model: SignalModel | None = None,
     config: SignalConfig | None = None,
 ) -> tuple[Signal, ...]:
     """Every signal in one message. ``text`` is the redacted original, ``vector`` its embedding."""
     config = config or default_config()
-    found = [*_rule_signals(normalised, config), *_issue_signals(normalised, vector, issue_model, config)]
+    if vector is None:
+        model = None
+    found = [*_rule_signals(normalised, config),
+             *_issue_signals(normalised, vector, model.issues if model else None, config)]
+    if model is not None and vector is not None:
+        found += _nearest_example_signals(normalised, vector, model, config, {s.name for s in found})
     if not any(s.name == "moved_residence" for s in found):
         moved = _moved_between_places(text, normalised, config)
         found += [moved] if moved else []
@@ -212,6 +254,24 @@ def _rule_signals(normalised: str, config: SignalConfig) -> list[Signal]:
             found[rule.signal] = Signal(rule.signal, "true", 0.9, match.group(0).strip(), f"rule:{rule.signal}")
             break
     return list(found.values())
+
+
+def _nearest_example_signals(
+    normalised: str, vector: np.ndarray, model: SignalModel, config: SignalConfig, already: set[str]
+) -> list[Signal]:
+    """Yes/no signals the rules missed, when the message is close to one of the signal's examples
+    (and closer to them than to anything that is not the signal)."""
+    found = []
+    vetoed = config.vetoed(normalised)
+    for name, threshold in config.embedding_thresholds.items():
+        if name in already or name in vetoed or name not in model.examples:
+            continue
+        if name in _ABOUT_THE_WRITER and _SOMEONE_ELSE.search(normalised) and not _SELF.search(normalised):
+            continue
+        own, other = model.nearest(name, np.asarray(vector, dtype=np.float32))
+        if own >= threshold and own > other:
+            found.append(Signal(name, "true", round(own, 3), _snippet(normalised), "model:nearest-example"))
+    return found
 
 
 def _moved_between_places(text: str, normalised: str, config: SignalConfig) -> Signal | None:
