@@ -74,6 +74,7 @@ class SignalConfig:
     signal_examples: dict[str, tuple[str, ...]]
     embedding_thresholds: dict[str, float]
     not_signal_examples: tuple[str, ...]
+    embedding_margin: float
 
     def vetoed(self, normalised: str) -> frozenset[str]:
         """Rule signals a ``not_if`` pattern rules out ("bukan pemula lagi", "tidak pindah")."""
@@ -144,11 +145,12 @@ def load_config(path: Path = _CONFIG) -> SignalConfig:
         labels.update({name: dict(raw[name]["label"]) for name in RULE_SIGNALS})
         return SignalConfig(
             rules, not_if, keywords, examples, tuple(map(str, raw.get("no_issue_examples", ()))), labels,
-            float(raw.get("issue_threshold", 0.7)), float(raw.get("issue_veto", 0.5)),
+            float(raw.get("issue_threshold", 0.8)), float(raw.get("issue_veto", 0.5)),
             {name: tuple(map(str, raw[name].get("examples", ()))) for name in RULE_SIGNALS},
             {name: float(raw[name]["embedding_threshold"]) for name in RULE_SIGNALS
              if raw[name].get("embedding_threshold") is not None},
             tuple(map(str, raw.get("not_signal_examples", ()))),
+            float(raw.get("embedding_margin", 0.01)),
         )
     except (KeyError, TypeError, AttributeError, re.error, yaml.YAMLError) as exc:
         raise SignalConfigError(f"{path.name}: {exc}") from None
@@ -160,35 +162,40 @@ def default_config() -> SignalConfig:
     return load_config()
 
 
-def train_issue_model(encoder: Encoder, config: SignalConfig | None = None, *, c: float = 256.0) -> IssueModel:
-    """Fit the issue classifier on the configured examples, embedded with ``encoder``.
+def train_issue_model(vectors: np.ndarray, labels: Sequence[str], *, c: float = 256.0) -> IssueModel:
+    """Fit the issue classifier on embedded examples (labels are issues or ``"none"``).
 
     The embeddings are centred by folding the mean into the bias, so the model applies to raw
     (L2-normalised) message vectors as they come from :func:`nlu.parse`.
     """
     from sklearn.linear_model import LogisticRegression
 
-    config = config or default_config()
-    texts = [text for _, text in config.issue_examples] + list(config.no_issue_examples)
-    labels = [issue for issue, _ in config.issue_examples] + ["none"] * len(config.no_issue_examples)
-    vectors = np.asarray(encoder.encode_queries(texts), dtype=np.float64)
+    vectors = np.asarray(vectors, dtype=np.float64)
     mean = vectors.mean(axis=0)
-    model = LogisticRegression(C=c, max_iter=5000).fit(vectors - mean, labels)
+    model = LogisticRegression(C=c, max_iter=5000).fit(vectors - mean, list(labels))
     weights = model.coef_.T
     bias = model.intercept_ - mean @ weights
     return IssueModel(tuple(model.classes_), weights, bias)
 
 
 def build_signal_model(encoder: Encoder, config: SignalConfig | None = None) -> SignalModel:
-    """Train the issue classifier and embed the yes/no signals' examples with ``encoder``."""
+    """Embed every configured example once with ``encoder``: train the issue classifier, and keep
+    the yes/no signals' examples for the nearest-example match. Everything that is not a signal
+    (the other signals, issue talk, procedural questions, ``not_signal_examples``) is its contrast."""
     config = config or default_config()
+    issue_texts = [text for _, text in config.issue_examples] + list(config.no_issue_examples)
+    issue_labels = [issue for issue, _ in config.issue_examples] + ["none"] * len(config.no_issue_examples)
+    signal_texts = [(n, t) for n in RULE_SIGNALS for t in config.signal_examples[n]]
+    texts = issue_texts + [t for _, t in signal_texts] + list(config.not_signal_examples)
+    vectors = np.asarray(encoder.encode_queries(texts), dtype=np.float32)
+    issue_vectors, rest = vectors[: len(issue_texts)], vectors[len(issue_texts):]
+    owners = np.array([n for n, _ in signal_texts] + ["none"] * len(config.not_signal_examples))
     names = [n for n in RULE_SIGNALS if n in config.embedding_thresholds and config.signal_examples[n]]
-    vectors = {n: np.asarray(encoder.encode_queries(list(config.signal_examples[n])), dtype=np.float32) for n in RULE_SIGNALS
-               if config.signal_examples[n]}
-    negatives = (np.asarray(encoder.encode_queries(list(config.not_signal_examples)), dtype=np.float32)
-                 if config.not_signal_examples else np.zeros((0, encoder.dim), dtype=np.float32))
-    contrast = {n: np.vstack([negatives, *(v for other, v in vectors.items() if other != n)]) for n in names}
-    return SignalModel(train_issue_model(encoder, config), {n: vectors[n] for n in names}, contrast)
+    return SignalModel(
+        train_issue_model(issue_vectors, issue_labels),
+        {n: rest[owners == n] for n in names},
+        {n: np.vstack([issue_vectors, rest[owners != n]]) for n in names},
+    )
 
 
 @lru_cache(maxsize=4)
@@ -215,12 +222,12 @@ def extract_signals(
     if not any(s.name == "moved_residence" for s in found):
         moved = _moved_between_places(text, normalised, config)
         found += [moved] if moved else []
+    link = _DEEP_LINK.match(text.strip())
+    if link:  # a campaign's link payload, not the voter's words: "kampanye_kaltim" names no home
+        return (Signal("source", link.group(1), 1.0, text.strip(), "rule:deep_link"),)
     region = region_signal(text)
     if region is not None:
         found.append(region)
-    link = _DEEP_LINK.match(text.strip())
-    if link:
-        found.append(Signal("source", link.group(1), 1.0, text.strip(), "rule:deep_link"))
     return tuple(found)
 
 
@@ -269,7 +276,7 @@ def _nearest_example_signals(
         if name in _ABOUT_THE_WRITER and _SOMEONE_ELSE.search(normalised) and not _SELF.search(normalised):
             continue
         own, other = model.nearest(name, np.asarray(vector, dtype=np.float32))
-        if own >= threshold and own > other:
+        if own >= threshold and own >= other + config.embedding_margin:
             found.append(Signal(name, "true", round(own, 3), _snippet(normalised), "model:nearest-example"))
     return found
 
