@@ -49,6 +49,10 @@ _TEXTS: dict[str, dict[str, str]] = {
     "footer": {"id": "Ketik HAPUS DATA untuk menghapus semuanya, atau \"manusia\" untuk bicara dengan petugas.",
                "en": "Type HAPUS DATA to erase all of it, or \"manusia\" to talk to a person."},
     "source": {"id": "Datang dari tautan", "en": "Came from the link"},
+    "other_language": {"id": "Anda juga menulis dalam bahasa", "en": "You also wrote in"},
+    "language_jv": {"id": "Jawa", "en": "Javanese"},
+    "language_su": {"id": "Sunda", "en": "Sundanese"},
+    "language_other": {"id": "lainnya", "en": "another language"},
     "confirm": {"id": "Hapus semua pesan, minat, dan data lain tentang Anda? Data yang dihapus tidak bisa "
                       "dikembalikan. Tekan tombol atau ketik YA untuk menghapus.",
                 "en": "Erase all your messages, interests and other data? Erased data cannot be recovered. "
@@ -139,6 +143,8 @@ def _signal_words(name: str, value: str, language: str) -> str:
         return f"{_t('region', language)}: {_region_words(value)}"
     if name == "source":
         return f"{_t('source', language)} \"{value}\""
+    if name == "language":
+        return f"{_t('other_language', language)}: {_t('language_' + value, language)}"
     return describe(name, value, "en" if language == "en" else "id")
 
 

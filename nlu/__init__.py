@@ -11,10 +11,10 @@ from .commands import detect_command, is_yes
 from .encoder import Encoder
 from .entities import extract_entities
 from .intents import classify
-from .language import detect_language
+from .language import detect_language, other_language
 from .normalise import MAX_TEXT_CHARS, clean, normalise
 from .redact import redact
-from .signals import extract_signals, signal_model_for
+from .signals import extract_signals, language_signal, signal_model_for
 from .types import Command, Entity, Intent, Language, ParseResult, Signal
 
 __all__ = [
@@ -55,7 +55,8 @@ def parse(
         language=language,
         intent=classify(normalised),
         command=detect_command(text),
-        signals=extract_signals(redacted, normalised, vector, signal_model),
+        signals=extract_signals(redacted, normalised, vector, signal_model)
+        + language_signal(redacted, other_language(redacted, normalised)),
         entities=extract_entities(redacted, today),
         vector=vector,
     )

@@ -9,7 +9,8 @@ Configured in ``nlu/data/signals.yml`` so staff can add an issue with a few exam
   sentence embedding, trained on the issue ``examples`` (plus ``no_issue_examples``), with a
   probability threshold fitted on the labelled development set.
 - ``region`` (official Kemendagri codes, ``|``-separated when ambiguous) and the deep-link
-  ``source``. The language is kept on the contact as its reply language, not as a signal.
+  ``source``. Indonesian or English is kept on the contact as its reply language; a message in
+  another language (Javanese, Sundanese, another script) gets a ``language`` signal.
 
 Every signal has a value, a confidence, the evidence span of the text and the rule or model that
 produced it. Religion, ethnicity and party preference are never inferred: there is no such signal
@@ -229,6 +230,12 @@ def extract_signals(
     if region is not None:
         found.append(region)
     return tuple(found)
+
+
+def language_signal(text: str, other: str | None) -> tuple[Signal, ...]:
+    """A message in another language than Indonesian or English (answered in Indonesian), recorded
+    so staff can see which languages voters write in; nothing for Indonesian or English."""
+    return (Signal("language", other, 0.6, _snippet(text), "rule:language"),) if other else ()
 
 
 def region_signal(text: str) -> Signal | None:
