@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -51,6 +52,7 @@ class ConversationLoop:
         timezone_name: str = "Asia/Jakarta",
         session_timeout: timedelta = timedelta(minutes=30),
         clock: Callable[[], datetime] = utcnow,
+        encoder: nlu.Encoder | None = None,
     ) -> None:
         self._sessions = sessions
         self._knowledge = knowledge
@@ -59,6 +61,7 @@ class ConversationLoop:
         self._timezone = timezone_name
         self._session_timeout = session_timeout
         self._clock = clock
+        self._encoder = encoder  # embeds each message once, for intents, knowledge and signals
         self._locks = KeyedLocks()
 
     async def handle(self, inbound: InboundMessage) -> HandleResult:
@@ -91,7 +94,7 @@ class ConversationLoop:
                 db, inbound.channel, inbound.external_id,
                 language=self._default_language, timezone=self._timezone, now=now,
             )
-            turn = _Turn(db, contact, inbound, now, default_timezone=self._timezone)
+            turn = _Turn(db, contact, inbound, now, default_timezone=self._timezone, encoder=self._encoder)
             replies = await turn.run(self._knowledge(), self._session_timeout)
             log.info(
                 "message_processed",
@@ -105,17 +108,19 @@ class _Turn:
     """The work of one inbound message inside its transaction."""
 
     def __init__(
-        self, db: AsyncSession, contact: Contact, inbound: InboundMessage, now: datetime, default_timezone: str
+        self, db: AsyncSession, contact: Contact, inbound: InboundMessage, now: datetime, default_timezone: str,
+        encoder: nlu.Encoder | None = None,
     ) -> None:
         self.db, self.contact, self.inbound, self.now = db, contact, inbound, now
-        self.default_timezone = default_timezone
+        self.default_timezone, self.encoder = default_timezone, encoder
         self.intent: str | None = None
         self.replies: list[OutboundMessage] = []
 
     async def run(self, knowledge: KnowledgeBase, session_timeout: timedelta) -> list[OutboundMessage]:
         text, notices = _prepare_text(self.inbound.text)
         has_text = self.inbound.payload is None and self.inbound.location is None
-        parse = nlu.parse(text, self.contact.language) if has_text else None
+        today = self.now.astimezone(ZoneInfo(self.contact.timezone)).date()  # the voter's "besok"
+        parse = nlu.parse(text, self.contact.language, encoder=self.encoder, today=today) if has_text else None
         command = parse.command if parse else None
         self.intent = command or (parse.intent.name if parse and parse.intent else None)
         stored = await self._store_inbound(parse)

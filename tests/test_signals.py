@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 import nlu
 from bot.cli import main
+from bot.db.engine import create_engine, session_factory
+from bot.db.models import SegmentSignal
 from bot.embedding import DEFAULT_MODEL, SentenceEncoder, load_encoder
+from bot.loop import ConversationLoop
+from bot.messages import InboundMessage
+from bot.metrics import Metrics
+from bot.settings import Settings
+from dbread import rows
+from knowledge import KnowledgeBase, load_faq
 from nlu.signals import SignalConfigError, load_config, signal_model_for
 
 
@@ -110,3 +119,24 @@ def test_eval_signals_json_keys_and_scores(tmp_path: Path, capsys: pytest.Captur
     assert main(["nlu", "eval-signals", str(labelled)]) == 2
     assert "line 1" in capsys.readouterr().err
     assert main(["nlu", "eval-signals", str(tmp_path / "missing.jsonl")]) == 2
+
+
+async def test_the_loop_stores_embedding_issue_signals_for_a_consenting_voter(
+    encoder: SentenceEncoder, settings: Settings
+) -> None:
+    engine = create_engine(settings)
+    knowledge = KnowledgeBase.from_entries(load_faq())
+    loop = ConversationLoop(session_factory(engine), lambda: knowledge, Metrics(), encoder=encoder)
+    now = datetime.now(timezone.utc)
+
+    async def send(number: int, text: str | None = None, payload: str | None = None) -> None:
+        await loop.handle(InboundMessage("web", "voter-1", f"m{number}", now, text=text, payload=payload))
+
+    try:
+        await send(1, "halo")
+        await send(2, payload="consent:yes")
+        await send(3, "hasil tangkapan laut makin sedikit, solar mahal")
+    finally:
+        await engine.dispose()
+    (signal,) = await rows(settings, SegmentSignal, name="issue")
+    assert (signal.value, signal.source) == ("fisheries", "model:issue-logreg")
