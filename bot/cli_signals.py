@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nlu
 from nlu.signal_eval import LabelledSetError, Prediction, Report, prediction_from, read_labelled, score
-from nlu.signals import extract_signals, signal_model_for
+from nlu.signals import SignalConfigError, extract_signals, signal_model_for
 
 from .settings import Settings
 
@@ -54,7 +54,11 @@ def run_eval_signals(settings: Settings, args: argparse.Namespace) -> int:
     if not rows:
         print(f"suara: {args.file} has no labelled rows", file=sys.stderr)
         return 2
-    report = score(rows, _predict([r.text for r in rows], args.model))
+    try:
+        report = score(rows, _predict([r.text for r in rows], args.model))
+    except SignalConfigError as exc:
+        print(f"suara: {exc}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(report.as_json(), indent=2))
     else:

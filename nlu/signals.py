@@ -48,7 +48,8 @@ _SOMEONE_ELSE = re.compile(
 _SELF = re.compile(r"\b(saya|aku|gue|i|i m|im)\b")
 # Words after which a place is where the voter is registered or comes from.
 _HOME_CUE = re.compile(
-    r"\b(ktp|ektp|e ktp|kk|asal|asli|dari|dr|from|originally|kampung|terdaftar|registered|orang|org|warga)\W+(\w+\W+){0,4}$"
+    r"\b(ktp|ektp|e ktp|kk|asal|asli|dari|dr|from|originally|kampung|terdaftar|registered|orang|org|warga|"
+    r"balik ke|pulang ke|mudik ke|back to|home to)\W+(\w+\W+){0,4}$"
 )
 _DEEP_LINK = re.compile(r"^/start[ =]([A-Za-z0-9_\-]{1,64})$")
 _ISSUE_MODEL = "model:issue-logreg"
