@@ -11,6 +11,7 @@ import sys
 from aiohttp import web
 
 from knowledge import FaqFormatError
+from nlu.signals import SignalConfigError
 
 from .cli_signals import nlu_commands
 from .cli_signals import register as register_signals
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         return args.run(settings, args)
-    except (SettingsError, FaqFormatError) as exc:
+    except (SettingsError, FaqFormatError, SignalConfigError) as exc:
         print(f"suara: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

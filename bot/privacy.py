@@ -73,7 +73,10 @@ def _t(key: str, language: str) -> str:
 
 
 def confirmation_buttons(language: str) -> tuple[Button, ...]:
-    return (Button(_t("confirm_yes", language), PAYLOAD_ERASE_YES), Button(_t("confirm_no", language), PAYLOAD_ERASE_NO))
+    return (
+        Button(_t("confirm_yes", language), PAYLOAD_ERASE_YES),
+        Button(_t("confirm_no", language), PAYLOAD_ERASE_NO),
+    )
 
 
 def confirmation_text(language: str) -> str:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from knowledge import KnowledgeBase, load_faq
+from nlu.signals import default_config
 
 from .db.engine import session_factory
 from .loop import ConversationLoop
@@ -20,6 +21,7 @@ def build_loop(
 ) -> ConversationLoop:
     """The conversation loop over ``engine`` with the knowledge base loaded from disk."""
     knowledge = KnowledgeBase.from_entries(load_faq())
+    default_config()  # a broken nlu/data/signals.yml stops the start with a clear message
     return ConversationLoop(
         session_factory(engine),
         lambda: knowledge,

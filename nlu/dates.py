@@ -23,7 +23,9 @@ _RELATIVE = {
     "kemarin": -1, "kemaren": -1, "yesterday": -1,
 }
 _MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_DAY_MONTH = re.compile(rf"\b(?:tanggal |tgl |tgl\. )?([0-3]?\d)\s+({_MONTH_NAMES})\.?(?:\s+((?:19|20)\d\d))?\b", re.IGNORECASE)
+_DAY_MONTH = re.compile(
+    rf"\b(?:tanggal |tgl |tgl\. )?([0-3]?\d)\s+({_MONTH_NAMES})\.?(?:\s+((?:19|20)\d\d))?\b", re.IGNORECASE
+)
 _MONTH_DAY = re.compile(rf"\b({_MONTH_NAMES})\s+([0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s+((?:19|20)\d\d))?", re.IGNORECASE)
 _RELATIVE_RE = re.compile(r"\b(" + "|".join(sorted(_RELATIVE, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 _H_DAY = re.compile(r"\b(?:hari\s*h|h)\s*([-+])\s*(\d{1,2})\b|\bhari[\s-]h\b", re.IGNORECASE)

@@ -281,7 +281,7 @@ def _nearest_example_signals(
     for name, threshold in config.embedding_thresholds.items():
         if name in already or name in vetoed or name not in model.examples:
             continue
-        if name in _ABOUT_THE_WRITER and _SOMEONE_ELSE.search(normalised) and not _SELF.search(normalised):
+        if name in _ABOUT_THE_WRITER and _only_someone_else(normalised):
             continue
         own, other = model.nearest(name, np.asarray(vector, dtype=np.float32))
         if own >= threshold and own >= other + config.embedding_margin:
@@ -294,7 +294,7 @@ def _moved_between_places(text: str, normalised: str, config: SignalConfig) -> S
 
     "numpang di rumah sodara di bekasi, ktp sy masih tegal" → Tegal is home, Bekasi is elsewhere.
     """
-    if "moved_residence" in config.vetoed(normalised) or (_SOMEONE_ELSE.search(normalised) and not _SELF.search(normalised)):
+    if "moved_residence" in config.vetoed(normalised) or _only_someone_else(normalised):
         return None
     mentions = find_regions(text)
     lowered = text.casefold()
@@ -304,13 +304,19 @@ def _moved_between_places(text: str, normalised: str, config: SignalConfig) -> S
         for a in away:
             if not _same_place(h, a):
                 first, last = sorted((h, a), key=lambda m: m.start)
-                return Signal("moved_residence", "true", 0.8, text[first.start:last.end], "rule:moved_residence:two_places")
+                evidence = text[first.start:last.end]
+                return Signal("moved_residence", "true", 0.8, evidence, "rule:moved_residence:two_places")
     return None
 
 
 def _same_place(a: RegionMention, b: RegionMention) -> bool:
     """Whether two mentions can be the same place (one inside the other counts: Jakarta ⊃ Jaksel)."""
     return any(x.code.startswith(y.code) or y.code.startswith(x.code) for x in a.candidates for y in b.candidates)
+
+
+def _only_someone_else(normalised: str) -> bool:
+    """The message names another person ("anak saya") and never the writer alone ("saya ...")."""
+    return bool(_SOMEONE_ELSE.search(normalised)) and not _SELF.search(_SOMEONE_ELSE.sub(" ", normalised))
 
 
 def _about_someone_else(normalised: str, match: re.Match[str]) -> bool:

@@ -52,7 +52,8 @@ def test_other_languages_are_answered_in_indonesian_and_recorded() -> None:
     result = nlu.parse("aku arep nyoblos nang ndi")
     assert result.language == "id"
     assert [(s.name, s.value, s.source) for s in result.signals] == [("language", "jv", "rule:language")]
-    assert other_language("abdi teu acan terang kumaha milih", nlu.normalise("abdi teu acan terang kumaha milih")) == "su"
+    sundanese = "abdi teu acan terang kumaha milih"
+    assert other_language(sundanese, nlu.normalise(sundanese)) == "su"
     assert nlu.parse("我想投票").language == "id"
     assert nlu.parse("我想投票").signals[0].value == "other"
     assert nlu.parse("saya mau tanya tps di mana ya").signals == ()
