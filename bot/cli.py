@@ -11,9 +11,12 @@ import sys
 from aiohttp import web
 
 from knowledge import FaqFormatError
+from nlu.signals import SignalConfigError
 
 from . import cli_channels
 from . import cli_flows
+from .cli_signals import nlu_commands
+from .cli_signals import register as register_signals
 from .settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("suara.cli")
@@ -28,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         return args.run(settings, args)
-    except (SettingsError, FaqFormatError) as exc:
+    except (SettingsError, FaqFormatError, SignalConfigError) as exc:
         print(f"suara: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -54,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     chat.set_defaults(run=_chat)
     cli_channels.register(commands)
     cli_flows.register(commands)
+
+    register_signals(nlu_commands(commands))
     return parser
 
 

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -36,7 +37,7 @@ from flows import (
 )
 from knowledge import KnowledgeBase
 
-from . import store
+from . import privacy, profile, store
 from .content import ContentCache
 from .db.models import Contact, Message
 from .keyed_locks import KeyedLocks
@@ -74,11 +75,11 @@ class ConversationLoop:
         self._sessions = sessions
         self._knowledge = knowledge
         self._metrics = metrics
-        self._encoder = encoder
         self._default_language = default_language
         self._timezone = timezone_name
         self._session_timeout = session_timeout
         self._clock = clock
+        self._encoder = encoder  # embeds each message once, for intents, knowledge and signals
         self._locks = KeyedLocks()
         self._content = content or ContentCache()
 
@@ -112,7 +113,7 @@ class ConversationLoop:
                 db, inbound.channel, inbound.external_id,
                 language=self._default_language, timezone=self._timezone, now=now,
             )
-            turn = _Turn(db, contact, inbound, now, self._encoder)
+            turn = _Turn(db, contact, inbound, now, default_timezone=self._timezone, encoder=self._encoder)
             replies = await turn.run(self._knowledge(), self._session_timeout, self._content)
             log.info(
                 "message_processed",
@@ -126,9 +127,11 @@ class _Turn:
     """The work of one inbound message inside its transaction."""
 
     def __init__(
-        self, db: AsyncSession, contact: Contact, inbound: InboundMessage, now: datetime, encoder: nlu.Encoder | None
+        self, db: AsyncSession, contact: Contact, inbound: InboundMessage, now: datetime, default_timezone: str,
+        encoder: nlu.Encoder | None = None,
     ) -> None:
-        self.db, self.contact, self.inbound, self.now, self.encoder = db, contact, inbound, now, encoder
+        self.db, self.contact, self.inbound, self.now = db, contact, inbound, now
+        self.default_timezone, self.encoder = default_timezone, encoder
         self.intent: str | None = None
         self.replies: list[OutboundMessage] = []
 
@@ -137,7 +140,8 @@ class _Turn:
     ) -> list[OutboundMessage]:
         text, notices = _prepare_text(self.inbound.text)
         has_text = self.inbound.payload is None and self.inbound.location is None
-        parse = nlu.parse(text, self.contact.language, self.encoder) if has_text else None
+        today = self.now.astimezone(ZoneInfo(self.contact.timezone)).date()  # the voter's "besok"
+        parse = nlu.parse(text, self.contact.language, encoder=self.encoder, today=today) if has_text else None
         command = parse.command if parse else None
         self.intent = command or (parse.intent.name if parse and parse.intent else None)
         stored = await self._store_inbound(parse)
@@ -146,6 +150,8 @@ class _Turn:
 
         if command == "opt_out":
             await self._opt_out()
+            return self.replies
+        if await self._privacy_request(command, text):
             return self.replies
         if self.contact.opted_out and command != "opt_in":
             return self.replies  # opted out: stored, never answered
@@ -196,6 +202,31 @@ class _Turn:
         store.audit(self.db, self._actor, "opt_out", self._actor, {"channel": self.inbound.channel}, self.now)
         await self._reply(Reply(flows.text("opted_out", self.contact.language)))  # type: ignore[arg-type]
 
+    async def _privacy_request(self, command: str | None, text: str) -> bool:
+        """/datasaya and HAPUS DATA (with its confirmation); they work even after STOP."""
+        language = self.contact.language
+        payload = self.inbound.payload
+        if command == "my_data":
+            store.audit(self.db, self._actor, "data_viewed", self._actor, {"channel": self.inbound.channel}, self.now)
+            await self._reply(Reply(await privacy.describe_data(self.db, self.contact, language)))
+        elif command == "erase_data":
+            await self._reply(Reply(privacy.confirmation_text(language), privacy.confirmation_buttons(language)))
+        elif payload == privacy.PAYLOAD_ERASE_NO:
+            await self._reply(Reply(privacy.text("cancelled", language)))
+        elif payload == privacy.PAYLOAD_ERASE_YES or (payload is None and nlu.is_yes(text)):
+            pending = await privacy.erasure_pending(self.db, self.contact, self.now)
+            if pending is None and payload is None:
+                return False  # an ordinary "ya", not an answer to our erase question
+            if not pending:
+                await self._reply(Reply(privacy.text("expired", language)))
+                return True
+            await privacy.erase(self.db, self.contact, channel=self.inbound.channel,
+                                timezone=self.default_timezone, now=self.now)
+            await self._reply(Reply(privacy.text("erased", language)))
+        else:
+            return False
+        return True
+
     async def _apply(self, event: Event, stored: Message) -> None:
         match event:
             case Reply():
@@ -203,7 +234,8 @@ class _Turn:
             case SetLanguage(language=language):
                 self.contact.language = language
             case SetSignal() if self.contact.consent:
-                store.add_signal(self.db, self.contact, event, stored.id, self.now)
+                await store.add_signal(self.db, self.contact, event, stored.id, self.now)
+                profile.apply_to_profile(self.contact, event)
             case SetSignal():
                 pass  # no consent, no profiling
             case RecordConsent(granted=granted, version=version):

@@ -8,6 +8,8 @@ from functools import lru_cache
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from nlu.signals import default_config, signal_model_for
+
 from .db.engine import session_factory
 from .embedding import SentenceEncoder, load_encoder
 from .knowledge_source import KnowledgeSource
@@ -34,11 +36,14 @@ def build_loop(
     """The conversation loop over ``engine``, answering from ``knowledge`` (by default the
     knowledge base on disk, without watching it for edits)."""
     knowledge = knowledge or knowledge_source(settings)
+    default_config()  # a broken nlu/data/signals.yml stops the start with a clear message
+    encoder = encoder_for(settings.embedding_model)
+    signal_model_for(encoder)  # built now, not on the first voter's message
     return ConversationLoop(
         session_factory(engine),
         knowledge.current,
         metrics,
-        encoder=encoder_for(settings.embedding_model),
+        encoder=encoder,
         default_language=settings.default_language,
         timezone_name=settings.timezone,
         session_timeout=timedelta(minutes=settings.session_timeout_minutes),

@@ -113,10 +113,18 @@ def record_consent(db: AsyncSession, contact: Contact, action: str, version: str
     audit(db, f"contact:{contact.id}", f"consent_{action}", f"contact:{contact.id}", {"version": version}, now)
 
 
-def add_signal(db: AsyncSession, contact: Contact, signal: SetSignal, evidence_message_id: int, now: datetime) -> None:
-    db.add(SegmentSignal(contact_id=contact.id, name=signal.name, value=signal.value,
+async def add_signal(
+    db: AsyncSession, contact: Contact, signal: SetSignal, evidence_message_id: int, now: datetime
+) -> None:
+    """Store a signal, unless the contact already has one with the same name and value."""
+    known = await db.scalar(select(SegmentSignal.id).where(
+        SegmentSignal.contact_id == contact.id, SegmentSignal.name == signal.name, SegmentSignal.value == signal.value
+    ).limit(1))
+    if known is not None:
+        return
+    db.add(SegmentSignal(contact_id=contact.id, name=signal.name, value=signal.value[:256],
                          confidence=signal.confidence, evidence=signal.evidence,
-                         evidence_message_id=evidence_message_id, source=signal.source, created_at=now))
+                         evidence_message_id=evidence_message_id, source=signal.source[:128], created_at=now))
 
 
 def add_unanswered(db: AsyncSession, contact: Contact, message_id: int, question: str,

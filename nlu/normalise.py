@@ -1,8 +1,10 @@
 """Normalisation of voter text for matching (never for display or storage).
 
 Lower-cases, folds Unicode compatibility forms, drops zero-width and control characters and
-emoji, collapses letters repeated three or more times, maps informal spellings to standard
-ones from ``nlu/data/slang.tsv`` and strips punctuation.
+emoji, collapses letters repeated three or more times, strips punctuation and maps informal
+spellings to standard ones from ``nlu/data/slang.tsv``: first phrases ("srt suara", "tuna netra"),
+longest first, then single words, then words carrying a suffix (-nya, -ku, -mu, -lah, -kah) whose
+stem is in the table ("rmhnya" → "rumahnya").
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ _DATA = Path(__file__).parent / "data"
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _REPEATS = re.compile(r"(\w)\1{2,}")
 _SPACES = re.compile(r"\s+")
+_SUFFIXES = ("nya", "lah", "kah", "ku", "mu")
+# Shorter stems turn ordinary words into nonsense ("buku" is not "ibu" + "ku").
+_MIN_STEM = 3
 
 
 def clean(text: str) -> str:
@@ -37,13 +42,38 @@ def normalise(text: str) -> str:
     text = _INVISIBLE.sub("", text)
     text = "".join(" " if unicodedata.category(ch)[0] in "SCP" else ch for ch in text)
     text = _REPEATS.sub(r"\1", text)
-    slang = _slang_table()
-    words = [slang.get(word, word) for word in _SPACES.split(text) if word]
-    return " ".join(words)
+    return " ".join(_standard_words([word for word in _SPACES.split(text) if word]))
+
+
+def _standard_words(words: list[str]) -> list[str]:
+    slang, phrases, longest = _slang_table(), _phrase_table(), _longest_phrase()
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for size in range(min(longest, len(words) - i), 1, -1):
+            standard = phrases.get(" ".join(words[i:i + size]))
+            if standard is not None:
+                out.append(standard)
+                i += size
+                break
+        else:
+            out.append(_standard_word(words[i], slang))
+            i += 1
+    return out
+
+
+def _standard_word(word: str, slang: dict[str, str]) -> str:
+    if word in slang:
+        return slang[word]
+    for suffix in _SUFFIXES:
+        stem = word[: -len(suffix)]
+        if word.endswith(suffix) and len(stem) >= _MIN_STEM and stem in slang and " " not in slang[stem]:
+            return slang[stem] + suffix
+    return word
 
 
 @lru_cache(maxsize=1)
-def _slang_table() -> dict[str, str]:
+def _lexicon() -> dict[str, str]:
     """Informal → standard spellings, read once from the package's own data file."""
     path = _DATA / "slang.tsv"
     table: dict[str, str] = {}
@@ -54,5 +84,27 @@ def _slang_table() -> dict[str, str]:
             continue
         informal, _, standard = line.partition("\t")
         if informal.strip() and standard.strip():
-            table[informal.strip().casefold()] = standard.strip().casefold()
+            table[" ".join(informal.split()).casefold()] = standard.strip().casefold()
     return table
+
+
+@lru_cache(maxsize=1)
+def _slang_table() -> dict[str, str]:
+    """One-word informal spellings."""
+    return {k: v for k, v in _lexicon().items() if " " not in k}
+
+
+@lru_cache(maxsize=1)
+def _phrase_table() -> dict[str, str]:
+    """Several-word informal spellings ("srt suara" → "surat suara")."""
+    return {k: v for k, v in _lexicon().items() if " " in k}
+
+
+@lru_cache(maxsize=1)
+def _longest_phrase() -> int:
+    return max((len(k.split()) for k in _phrase_table()), default=1)
+
+
+def slang_standard_words() -> frozenset[str]:
+    """Every word of the standard forms in ``slang.tsv``: a small Indonesian lexicon."""
+    return frozenset(word for standard in _lexicon().values() for word in standard.split())

@@ -8,7 +8,7 @@ from typing import Literal
 import numpy as np
 
 Language = Literal["id", "en"]
-Command = Literal["opt_out", "opt_in"]
+Command = Literal["opt_out", "opt_in", "my_data", "erase_data"]
 
 
 @dataclass(frozen=True, slots=True)
