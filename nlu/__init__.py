@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .commands import detect_command
 from .encoder import Encoder
+from .intent_model import IntentModel
 from .intents import classify
 from .language import detect_language
 from .normalise import MAX_TEXT_CHARS, clean, normalise
@@ -20,6 +21,7 @@ __all__ = [
     "Encoder",
     "Entity",
     "Intent",
+    "IntentModel",
     "Language",
     "ParseResult",
     "Signal",
@@ -30,20 +32,34 @@ __all__ = [
 ]
 
 
-def parse(text: str, default_language: Language = "id", encoder: Encoder | None = None) -> ParseResult:
+def parse(
+    text: str,
+    default_language: Language = "id",
+    encoder: Encoder | None = None,
+    intent_model: IntentModel | None = None,
+) -> ParseResult:
     """Understand one message. ``text`` should already be cleaned and cut to the length limit.
 
-    Matching and signals work on the redacted text, so no identifier travels further.
+    Matching and signals work on the redacted text, so no identifier travels further. With an
+    ``encoder`` and a trained ``intent_model`` the intent comes from the model (out of scope when
+    it is unsure); without them, from a small keyword table.
     """
     redacted = redact(text)
     normalised = normalise(redacted)
+    vector = encoder.encode_queries([redacted])[0] if encoder is not None and normalised else None
+    if intent_model is not None and vector is not None:
+        prediction = intent_model.predict(vector, normalised)
+        intent, ranking = prediction.intent, prediction.ranking
+    else:
+        intent, ranking = classify(normalised), ()
     return ParseResult(
         text=text,
         redacted=redacted,
         normalised=normalised,
         language=detect_language(normalised, default_language),
-        intent=classify(normalised),
+        intent=intent,
         command=detect_command(text),
         signals=extract_signals(normalised),
-        vector=encoder.encode_queries([redacted])[0] if encoder is not None and normalised else None,
+        intent_ranking=ranking,
+        vector=vector,
     )
