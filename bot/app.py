@@ -47,6 +47,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[ENGINE] = engine
     app[LOOP] = build_loop(settings, engine, app[METRICS], app[CLOCK])
     yield
+    await app[LOOP].close()
     await engine.dispose()
 
 

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from knowledge import FaqFormatError
 
+from . import cli_nlu
 from .settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("suara.cli")
@@ -50,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="chat with the bot in this terminal (same database as the server)")
     chat.add_argument("--as", dest="contact", default=None, help="who you are in the conversation (default: your user name)")
     chat.set_defaults(run=_chat)
+    cli_nlu.register(commands)
     return parser
 
 
@@ -103,6 +105,7 @@ async def _chat_async(settings: Settings, contact: str) -> int:
     try:
         loop = build_loop(settings, engine, Metrics(), utcnow)
         await run_console(loop, contact, utcnow, read_stdin_line, print)
+        await loop.close()
     finally:
         await engine.dispose()
     return 0

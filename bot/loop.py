@@ -25,6 +25,7 @@ from .db.models import Contact, Message
 from .keyed_locks import KeyedLocks
 from .messages import HandleResult, InboundMessage, OutboundMessage
 from .metrics import Metrics
+from .nlu_models import LocalNlu, Understanding
 
 log = logging.getLogger("suara.loop")
 
@@ -51,6 +52,7 @@ class ConversationLoop:
         timezone_name: str = "Asia/Jakarta",
         session_timeout: timedelta = timedelta(minutes=30),
         clock: Callable[[], datetime] = utcnow,
+        understanding: Understanding | None = None,
     ) -> None:
         self._sessions = sessions
         self._knowledge = knowledge
@@ -60,6 +62,11 @@ class ConversationLoop:
         self._session_timeout = session_timeout
         self._clock = clock
         self._locks = KeyedLocks()
+        self._understanding = understanding or LocalNlu()
+
+    async def close(self) -> None:
+        """Release the NLU backend's connections."""
+        await self._understanding.close()
 
     async def handle(self, inbound: InboundMessage) -> HandleResult:
         """Process ``inbound`` exactly once and return the replies to send."""
@@ -91,7 +98,7 @@ class ConversationLoop:
                 db, inbound.channel, inbound.external_id,
                 language=self._default_language, timezone=self._timezone, now=now,
             )
-            turn = _Turn(db, contact, inbound, now)
+            turn = _Turn(db, contact, inbound, now, self._understanding)
             replies = await turn.run(self._knowledge(), self._session_timeout)
             log.info(
                 "message_processed",
@@ -104,15 +111,18 @@ class ConversationLoop:
 class _Turn:
     """The work of one inbound message inside its transaction."""
 
-    def __init__(self, db: AsyncSession, contact: Contact, inbound: InboundMessage, now: datetime) -> None:
+    def __init__(
+        self, db: AsyncSession, contact: Contact, inbound: InboundMessage, now: datetime, understanding: Understanding
+    ) -> None:
         self.db, self.contact, self.inbound, self.now = db, contact, inbound, now
+        self.understanding = understanding
         self.intent: str | None = None
         self.replies: list[OutboundMessage] = []
 
     async def run(self, knowledge: KnowledgeBase, session_timeout: timedelta) -> list[OutboundMessage]:
         text, notices = _prepare_text(self.inbound.text)
         has_text = self.inbound.payload is None and self.inbound.location is None
-        parse = nlu.parse(text, self.contact.language) if has_text else None
+        parse = await self.understanding.parse(text, self.contact.language) if has_text else None  # type: ignore[arg-type]
         command = parse.command if parse else None
         self.intent = command or (parse.intent.name if parse and parse.intent else None)
         stored = await self._store_inbound(parse)
@@ -125,7 +135,7 @@ class _Turn:
         if command == "opt_in":
             self.contact.opted_out = False
             store.audit(self.db, self._actor, "opt_in", self._actor, {"channel": self.inbound.channel}, self.now)
-            parse = nlu.parse("halo", self.contact.language)
+            parse = await self.understanding.parse("halo", self.contact.language)  # type: ignore[arg-type]
 
         session = await store.load_session(self.db, self.contact.id, self.now)
         context = Context(

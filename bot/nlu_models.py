@@ -17,9 +17,11 @@ import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
+import nlu
 from nlu.intent_model import FORMAT_VERSION, IntentModel, train
 from nlu.rasa_format import DEFAULT_TRAINING_FILE, parse_rasa_yaml
 
@@ -57,14 +59,18 @@ def intent_cache_dir(settings: Settings) -> Path:
     return Path(settings.model_cache).expanduser() / "intents" if settings.model_cache else DEFAULT_INTENT_CACHE
 
 
-def cached_intent_model(training_bytes: bytes, source: str, encoder: SentenceEncoder, cache_dir: Path) -> IntentModel:
+def cached_intent_model(
+    training_bytes: bytes, source: str, encoder: SentenceEncoder, cache_dir: Path, *, retrain: bool = False
+) -> IntentModel:
     """Load the model trained on exactly these Rasa ``nlu.yml`` bytes with this encoder, or train and save it.
+
+    ``retrain`` trains and overwrites even when a saved model exists.
 
     Raises :class:`nlu.training_data.TrainingDataError` when the data is malformed.
     """
     key = hashlib.sha256(b"\x00".join([FORMAT_VERSION.encode(), encoder.name.encode(), training_bytes]))
     path = cache_dir / f"intents-{key.hexdigest()[:20]}.npz"
-    if path.exists():
+    if path.exists() and not retrain:
         try:
             with np.load(path, allow_pickle=False) as arrays:
                 model = IntentModel.from_arrays(dict(arrays))
@@ -91,3 +97,42 @@ def _save(model: IntentModel, path: Path) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+class Understanding(Protocol):
+    """How the conversation loop understands a message (our models, or a Rasa server)."""
+
+    async def parse(self, text: str, language: nlu.Language) -> nlu.ParseResult:
+        """Understand ``text`` (already cleaned and cut to the length limit)."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class LocalNlu:
+    """``nlu.parse`` with our encoder and intent model; with no models, the keyword fallback."""
+
+    encoder: SentenceEncoder | None = None
+    intent_model: IntentModel | None = None
+
+    async def parse(self, text: str, language: nlu.Language) -> nlu.ParseResult:
+        # Synchronous on purpose: ~15 ms of CPU, and a fast tokenizer must not be shared across threads.
+        return nlu.parse(text, language, encoder=self.encoder, intent_model=self.intent_model)
+
+    async def close(self) -> None:
+        return None
+
+
+def build_understanding(settings: Settings) -> Understanding:
+    """The NLU the server uses, as configured by ``SUARA_NLU_BACKEND``."""
+    encoder = shared_encoder(settings.embedding_model)
+    if settings.nlu_backend == "rasa":
+        from .rasa_backend import RasaNlu
+
+        assert settings.rasa_url is not None  # checked by Settings
+        return RasaNlu(settings.rasa_url, settings.rasa_timeout_seconds, LocalNlu(encoder))
+    models = load_nlu_models(settings)
+    return LocalNlu(models.encoder, models.intent_model)

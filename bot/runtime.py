@@ -12,6 +12,7 @@ from knowledge import KnowledgeBase, load_faq
 from .db.engine import session_factory
 from .loop import ConversationLoop
 from .metrics import Metrics
+from .nlu_models import build_understanding
 from .settings import Settings
 
 
@@ -28,4 +29,5 @@ def build_loop(
         timezone_name=settings.timezone,
         session_timeout=timedelta(minutes=settings.session_timeout_minutes),
         clock=clock,
+        understanding=build_understanding(settings),
     )

@@ -188,11 +188,13 @@ def train_arrays(
     y = np.array([classes.index(label) for label in labels])
     # Stratified folds need every intent in every training part: no more folds than its rarest examples.
     folds = min(folds, int(np.bincount(y).min()))
-    if c is None:
-        c = _search_c(vectors, normalised, y, classes, folds, seed) if folds >= 2 and len(y) <= _SEARCH_LIMIT else _DEFAULT_C
-    temperature, threshold = 1.0, 0.0
+    temperature, threshold, logits = 1.0, 0.0, None
+    if c is None and folds >= 2 and len(y) <= _SEARCH_LIMIT:
+        c, logits = _search_c(vectors, normalised, y, classes, folds, seed)
+    c = c or _DEFAULT_C
     if folds >= 2:
-        logits = _out_of_fold_logits(vectors, normalised, y, classes, c, folds, seed)
+        if logits is None:
+            logits = _out_of_fold_logits(vectors, normalised, y, classes, c, folds, seed)
         temperature = _fit_temperature(logits, y)
         threshold = fit_threshold(_softmax(logits / temperature), classes, labels)
     return _fit(vectors, normalised, y, classes, c, encoder_name, temperature, threshold)
@@ -234,12 +236,11 @@ def _out_of_fold_logits(
 
 def _search_c(
     vectors: np.ndarray, normalised: Sequence[str], y: np.ndarray, classes: tuple[str, ...], folds: int, seed: int
-) -> float:
-    scores = {}
-    for c in _C_GRID:
-        logits = _out_of_fold_logits(vectors, normalised, y, classes, c, folds, seed)
-        scores[c] = (logits.argmax(axis=1) == y).mean()
-    return max(_C_GRID, key=lambda c: (scores[c], -c))
+) -> tuple[float, np.ndarray]:
+    """The regularisation with the best out-of-fold accuracy, and its out-of-fold logits."""
+    found = {c: _out_of_fold_logits(vectors, normalised, y, classes, c, folds, seed) for c in _C_GRID}
+    best = max(_C_GRID, key=lambda c: ((found[c].argmax(axis=1) == y).mean(), -c))
+    return best, found[best]
 
 
 def _fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
