@@ -13,10 +13,10 @@ from .types import Entity
 
 
 class TrainingDataError(ValueError):
-    """A training file is malformed; the message reads ``source:line: problem``."""
+    """A training file is malformed; the message reads ``source:line: problem`` (``source: problem`` for line 0)."""
 
     def __init__(self, source: str, line: int, problem: str) -> None:
-        super().__init__(f"{source}:{line}: {problem}")
+        super().__init__(f"{source}:{line}: {problem}" if line else f"{source}: {problem}")
         self.source, self.line, self.problem = source, line, problem
 
 
