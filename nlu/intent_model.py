@@ -11,7 +11,7 @@ data, and the out-of-scope threshold is fitted on the same out-of-fold predictio
 validation set with :func:`fit_threshold`), never on test data. A message whose best in-scope
 probability falls below the threshold is out of scope instead of being forced into a label.
 
-Training uses scikit-learn; prediction is numpy only, and the model is plain arrays
+Training uses scikit-learn; prediction is numpy and scipy.sparse, and the model is plain arrays
 (:meth:`IntentModel.to_arrays`) that the shell can save and load.
 """
 
@@ -39,7 +39,7 @@ _CHAR_SIZES = (2, 3, 4, 5)
 # Searched by cross-validation: (weight of the embedding block against the lexical blocks, C).
 _GRID = tuple((weight, c) for weight in (1.0, 2.0) for c in (4.0, 16.0, 64.0))
 _TEMPERATURES = np.exp(np.linspace(math.log(0.05), math.log(20.0), 121))
-# Above this many examples the regularisation is not searched (each fit takes many seconds).
+# Above this many examples the grid is not searched (each fit takes many seconds): _DEFAULT is used.
 _SEARCH_LIMIT = 3000
 _DEFAULT = (1.0, 16.0)
 
@@ -65,10 +65,6 @@ class IntentModel:
     threshold: float
     encoder_name: str
     embedding_weight: float = 1.0
-
-    @property
-    def dim(self) -> int:
-        return self.weights.shape[0] - len(self.terms)
 
     @property
     def oos_label(self) -> str | None:
