@@ -187,8 +187,6 @@ def train_arrays(
         raise ValueError("training needs at least two intents")
     y = np.array([classes.index(label) for label in labels])
     folds = folds if len(y) >= 2 * folds else 0  # too few examples to hold any out
-    if len(y) > _SEARCH_LIMIT:
-        folds = min(folds, 3)  # held-out predictions only calibrate here; each fit is slow
     temperature, threshold, logits = 1.0, 0.0, None
     grid = tuple((w, k) for w, k in _GRID if embedding_weight in (None, w) and c in (None, k))
     if len(grid) > 1 and folds >= 2 and len(y) <= _SEARCH_LIMIT:
@@ -196,9 +194,13 @@ def train_arrays(
     embedding_weight, c = embedding_weight or _DEFAULT[0], c or _DEFAULT[1]
     if folds >= 2:
         if logits is None:
-            logits = _out_of_fold_logits(vectors, normalised, y, classes, (embedding_weight, c), folds, seed)
-        temperature = _fit_temperature(logits, y)
-        threshold = fit_threshold(_softmax(logits / temperature), classes, labels)
+            # Large sets: one fold held out is plenty to calibrate on, and each fit takes a minute.
+            logits = _out_of_fold_logits(vectors, normalised, y, classes, (embedding_weight, c), folds, seed,
+                                         first_fold_only=len(y) > _SEARCH_LIMIT)
+        held_out = ~np.isnan(logits[:, 0])
+        temperature = _fit_temperature(logits[held_out], y[held_out])
+        gold = [label for label, kept in zip(labels, held_out) if kept]
+        threshold = fit_threshold(_softmax(logits[held_out] / temperature), classes, gold)
     return _fit(vectors, normalised, y, classes, (embedding_weight, c), encoder_name, temperature, threshold)
 
 
@@ -229,23 +231,25 @@ def _fit(
 
 def _out_of_fold_logits(
     vectors: np.ndarray, normalised: Sequence[str], y: np.ndarray, classes: tuple[str, ...],
-    setting: tuple[float, float], folds: int, seed: int,
+    setting: tuple[float, float], folds: int, seed: int, first_fold_only: bool = False,
 ) -> np.ndarray:
+    """Logits of every example from a model that did not see it (NaN rows: never held out)."""
     from sklearn.model_selection import StratifiedKFold
 
     # An intent with fewer examples than folds is missing from some training parts: it gets a very
     # low logit there (held-out examples of it then count as errors, as they would in use).
-    logits = np.full((len(y), len(classes)), -1e4, np.float32)
+    logits = np.full((len(y), len(classes)), np.nan, np.float32)
     texts = list(normalised)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
         splits = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(vectors, y))
-    for train_idx, test_idx in splits:
+    for train_idx, test_idx in splits[:1] if first_fold_only else splits:
         present = np.unique(y[train_idx])
         fold_classes = tuple(classes[i] for i in present)
         model = _fit(vectors[train_idx], [texts[i] for i in train_idx], np.searchsorted(present, y[train_idx]),
                      fold_classes, setting, "", 1.0, 0.0)
         held_out = _features(model, vectors[test_idx], [texts[i] for i in test_idx]) @ model.weights + model.bias
+        logits[test_idx] = -1e4
         logits[np.ix_(test_idx, present)] = held_out
     return logits
 
