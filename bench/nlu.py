@@ -126,8 +126,11 @@ def _oos_scores(valid_probs: np.ndarray, labels: Sequence[str], valid: Split, te
     gold = np.array(test.labels)
     is_oos = gold == "oos"
     hits = np.array(predicted) == gold
+    argmax_hits = np.array(decide_labels(test_probs, labels, 0.0)) == gold
     return {"in_scope_accuracy": round(float(hits[~is_oos].mean()), 4),
-            "oos_recall": round(float(hits[is_oos].mean()), 4), "threshold": round(threshold, 4)}
+            "oos_recall": round(float(hits[is_oos].mean()), 4), "threshold": round(threshold, 4),
+            "in_scope_accuracy_without_threshold": round(float(argmax_hits[~is_oos].mean()), 4),
+            "oos_recall_without_threshold": round(float(argmax_hits[is_oos].mean()), 4)}
 
 
 def latency(encoder, texts: Sequence[str]) -> dict[str, float]:
@@ -160,13 +163,14 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict[str, object] = {}
     started = time.perf_counter()
+    # First, in a process that has not yet trained the big benchmark models: as the server serves.
+    results["parse_latency"] = latency(encoder, split("intent_id_xsid", "test").texts)
     results["intent_id_xsid"] = classification(split("intent_id_xsid", "train"), split("intent_id_xsid", "test"))
     results["topic_id_sib200"] = classification(split("topic_id_sib200", "train"), split("topic_id_sib200", "test"))
     results["sentiment_id_nusax"] = classification(split("sentiment_id_nusax", "train"),
                                                    split("sentiment_id_nusax", "test"))
     results["intent_en_clinc150"] = clinc(split("intent_en_clinc150", "train"), split("intent_en_clinc150", "valid"),
                                           split("intent_en_clinc150", "test"))
-    results["parse_latency"] = latency(encoder, split("intent_id_xsid", "test").texts)
     results["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     results["seconds"] = round(time.perf_counter() - started, 1)
     if args.json:
@@ -190,6 +194,12 @@ def _print_table(results: dict) -> None:
         found = results[dataset]
         target_text = f"{target:.2f}" if target else ""
         print(f"{title:42} {found['ours'][key]:8.3f} {found['tfidf_lr'][key]:9.3f} {target_text:>7}")
+    clinc = results["intent_en_clinc150"]
+    for name in ("ours", "tfidf_lr"):
+        found = clinc[name]
+        print(f"  clinc150 {name}: threshold {found['threshold']:.3f} (fitted on valid); without it in-scope "
+              f"{found['in_scope_accuracy_without_threshold']:.3f}, out-of-scope recall "
+              f"{found['oos_recall_without_threshold']:.3f}")
     timing = results["parse_latency"]
     print(f"{'nlu.parse p50 / p99 (ms, embedding included)':42} {timing['p50_ms']:8.1f} {timing['p99_ms']:9.1f}"
           f" {TARGETS['p50_ms']:7.0f}")
