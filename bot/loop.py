@@ -122,7 +122,7 @@ class _Turn:
     async def run(self, knowledge: KnowledgeBase, session_timeout: timedelta) -> list[OutboundMessage]:
         text, notices = _prepare_text(self.inbound.text)
         has_text = self.inbound.payload is None and self.inbound.location is None
-        parse = await self.understanding.parse(text, self.contact.language) if has_text else None  # type: ignore[arg-type]
+        parse = await self.understanding.parse(text, self.contact.language) if has_text else None
         command = parse.command if parse else None
         self.intent = command or (parse.intent.name if parse and parse.intent else None)
         stored = await self._store_inbound(parse)
@@ -135,12 +135,12 @@ class _Turn:
         if command == "opt_in":
             self.contact.opted_out = False
             store.audit(self.db, self._actor, "opt_in", self._actor, {"channel": self.inbound.channel}, self.now)
-            parse = await self.understanding.parse("halo", self.contact.language)  # type: ignore[arg-type]
+            parse = await self.understanding.parse("halo", self.contact.language)
 
         session = await store.load_session(self.db, self.contact.id, self.now)
         context = Context(
             knowledge=knowledge,
-            language=self.contact.language,  # type: ignore[arg-type]
+            language=self.contact.language,
             consent=self.contact.consent,
             session_timeout=session_timeout,
         )
@@ -170,7 +170,7 @@ class _Turn:
             store.record_consent(self.db, self.contact, "withdrawn", flows.CONSENT_VERSION, self.inbound.channel, self.now)
         self.contact.consent = None
         store.audit(self.db, self._actor, "opt_out", self._actor, {"channel": self.inbound.channel}, self.now)
-        await self._reply(Reply(flows.text("opted_out", self.contact.language)))  # type: ignore[arg-type]
+        await self._reply(Reply(flows.text("opted_out", self.contact.language)))
 
     async def _apply(self, event: Event, stored: Message) -> None:
         match event:

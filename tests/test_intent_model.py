@@ -7,7 +7,10 @@ import pytest
 
 import nlu
 from bot import nlu_models
+from bot.db.models import Message
+from dbread import rows
 from nlu.intent_model import IntentModel, decide_labels, fit_threshold, train_arrays
+from webchat import WebVoter
 
 
 @pytest.mark.parametrize(
@@ -110,3 +113,12 @@ def test_training_on_plain_arrays_learns_and_abstains() -> None:
     probe = centres[1] / np.linalg.norm(centres[1])
     assert model.predict(probe, "beta 7").intent.name == "b"
     assert model.predict(centres[2] / 3, "gamma 1").intent.name == "out_of_scope"
+
+
+async def test_the_server_understands_with_the_trained_model(server, http, settings, intent_model) -> None:
+    """No keyword says "person" here; the trained model still hands the voter over and records why."""
+    voter = WebVoter(http, server)
+    replies = await voter.say("bisa sambungkan ke orang beneran?")
+    assert any("diteruskan ke petugas" in reply["text"] for reply in replies)
+    (inbound,) = [m for m in await rows(settings, Message) if m.direction == "in"]
+    assert inbound.intent == "human"
