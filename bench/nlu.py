@@ -151,11 +151,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=Path, default=ROOT.parent / "shared" / "datasets")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--latency-only", action="store_true", help="measure only nlu.parse latency and RSS")
     args = parser.parse_args(argv)
     if not args.datasets.is_dir():
         print(f"bench/nlu.py: no datasets at {args.datasets}: skipped", file=sys.stderr)
         return 0
-    encoder = load_encoder(DEFAULT_MODEL)
+    encoder = load_encoder(DEFAULT_MODEL, num_threads=1)  # as the server runs (SUARA_EMBEDDING_THREADS)
     embed = Embedder(encoder)
 
     def split(name: str, part: str) -> Split:
@@ -165,6 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     # First, in a process that has not yet trained the big benchmark models: as the server serves.
     results["parse_latency"] = latency(encoder, split("intent_id_xsid", "test").texts)
+    if args.latency_only:
+        results["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        print(json.dumps(results))
+        return 0
     results["intent_id_xsid"] = classification(split("intent_id_xsid", "train"), split("intent_id_xsid", "test"))
     results["topic_id_sib200"] = classification(split("topic_id_sib200", "train"), split("topic_id_sib200", "test"))
     results["sentiment_id_nusax"] = classification(split("sentiment_id_nusax", "train"),

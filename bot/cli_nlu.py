@@ -85,7 +85,7 @@ def _train(settings: Settings, args: argparse.Namespace) -> int:
     except TrainingDataError as exc:
         print(f"suara: {exc}", file=sys.stderr)
         return 2
-    encoder = shared_encoder(settings.embedding_model)
+    encoder = shared_encoder(settings.embedding_model, settings.embedding_threads)
     started = time.perf_counter()
     model = cached_intent_model(data_bytes, "nlu/data/nlu.yml", encoder, intent_cache_dir(settings), retrain=True)
     print(f"suara: model intent dilatih / intent model trained: {len(data.examples)} examples, "
@@ -106,7 +106,7 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
     if train_data is None:
         encoder, model = _models(settings)
     else:
-        encoder = shared_encoder(settings.embedding_model)
+        encoder = shared_encoder(settings.embedding_model, settings.embedding_threads)
         try:
             model = train(train_data.examples, encoder)
         except ValueError as exc:

@@ -42,14 +42,14 @@ class NluModels:
 
 
 @lru_cache(maxsize=2)
-def shared_encoder(name: str) -> SentenceEncoder:
+def shared_encoder(name: str, threads: int) -> SentenceEncoder:
     """One encoder per process and model name (loading takes seconds and ~500 MB)."""
-    return load_encoder(name)
+    return load_encoder(name, num_threads=threads)
 
 
 def load_nlu_models(settings: Settings) -> NluModels:
     """The encoder and the intent model for ``settings``, training the model only when needed."""
-    encoder = shared_encoder(settings.embedding_model)
+    encoder = shared_encoder(settings.embedding_model, settings.embedding_threads)
     cache_dir = intent_cache_dir(settings)
     model = cached_intent_model(DEFAULT_TRAINING_FILE.read_bytes(), "nlu/data/nlu.yml", encoder, cache_dir)
     return NluModels(encoder, model)
@@ -128,7 +128,7 @@ class LocalNlu:
 
 def build_understanding(settings: Settings) -> Understanding:
     """The NLU the server uses, as configured by ``SUARA_NLU_BACKEND``."""
-    encoder = shared_encoder(settings.embedding_model)
+    encoder = shared_encoder(settings.embedding_model, settings.embedding_threads)
     if settings.nlu_backend == "rasa":
         from .rasa_backend import RasaNlu
 

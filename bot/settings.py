@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     # Understanding (issue 4): the sentence encoder, where trained models are cached, and which NLU
     # decides the intent: "local" (our classifier) or "rasa" (a Rasa server's POST /model/parse).
     embedding_model: str = "intfloat/multilingual-e5-small"
+    # One thread per worker: on shared cores two threads made p50 parse 78 ms against 19 ms (bench/nlu.py).
+    embedding_threads: int = Field(default=1, ge=1, le=64)
     model_cache: str | None = None
     nlu_backend: Literal["local", "rasa"] = "local"
     rasa_url: str | None = None

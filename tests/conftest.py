@@ -103,10 +103,10 @@ async def http() -> AsyncIterator[ClientSession]:
 @pytest.fixture(scope="session")
 def encoder():
     """The e5-small sentence encoder, loaded once per test session (built offline on first use)."""
-    from bot.embedding import DEFAULT_MODEL
     from bot.nlu_models import shared_encoder
 
-    return shared_encoder(DEFAULT_MODEL)
+    defaults = Settings(_env_file=None)
+    return shared_encoder(defaults.embedding_model, defaults.embedding_threads)
 
 
 @pytest.fixture(scope="session")
