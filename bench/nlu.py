@@ -206,8 +206,8 @@ def _print_table(results: dict) -> None:
               f"{found['in_scope_accuracy_without_threshold']:.3f}, out-of-scope recall "
               f"{found['oos_recall_without_threshold']:.3f}")
     timing = results["parse_latency"]
-    print(f"{'nlu.parse p50 / p99 (ms, embedding included)':42} {timing['p50_ms']:8.1f} {timing['p99_ms']:9.1f}"
-          f" {TARGETS['p50_ms']:7.0f}")
+    print(f"{'nlu.parse p50 ms (embedding included)':42} {timing['p50_ms']:8.1f} {'':9} {TARGETS['p50_ms']:7.0f}")
+    print(f"{'nlu.parse p99 ms':42} {timing['p99_ms']:8.1f}")
     print(f"{'peak RSS (MiB)':42} {results['peak_rss_mib']:8.0f}")
     print(f"{'bench time (s)':42} {results['seconds']:8.0f}")
 
