@@ -55,6 +55,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     watcher = asyncio.create_task(knowledge.watch())
     yield
     watcher.cancel()
+    await app[LOOP].close()
     await engine.dispose()
 
 

@@ -15,6 +15,7 @@ from nlu.signals import SignalConfigError
 
 from . import cli_channels
 from . import cli_flows
+from . import cli_nlu
 from .cli_signals import nlu_commands
 from .cli_signals import register as register_signals
 from .settings import Settings, SettingsError, load_settings
@@ -57,8 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     chat.set_defaults(run=_chat)
     cli_channels.register(commands)
     cli_flows.register(commands)
-
-    register_signals(nlu_commands(commands))
+    nlu_group = nlu_commands(commands)
+    cli_nlu.register(nlu_group)
+    register_signals(nlu_group)
     return parser
 
 
@@ -114,6 +116,7 @@ async def _chat_async(settings: Settings, contact: str) -> int:
         await seed_demo_content(session_factory(engine), utcnow())
         loop = build_loop(settings, engine, Metrics(), utcnow)
         await run_console(loop, contact, utcnow, read_stdin_line, print)
+        await loop.close()
     finally:
         await engine.dispose()
     return 0

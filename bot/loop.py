@@ -43,6 +43,7 @@ from .db.models import Contact, Message
 from .keyed_locks import KeyedLocks
 from .messages import HandleResult, InboundMessage, OutboundMessage
 from .metrics import Metrics
+from .nlu_models import LocalNlu, Understanding
 
 log = logging.getLogger("suara.loop")
 
@@ -65,12 +66,12 @@ class ConversationLoop:
         knowledge: Callable[[], KnowledgeBase],
         metrics: Metrics,
         *,
-        encoder: nlu.Encoder | None = None,
         default_language: nlu.Language = "id",
         timezone_name: str = "Asia/Jakarta",
         session_timeout: timedelta = timedelta(minutes=30),
         clock: Callable[[], datetime] = utcnow,
         content: ContentCache | None = None,
+        understanding: Understanding | None = None,
     ) -> None:
         self._sessions = sessions
         self._knowledge = knowledge
@@ -79,9 +80,14 @@ class ConversationLoop:
         self._timezone = timezone_name
         self._session_timeout = session_timeout
         self._clock = clock
-        self._encoder = encoder  # embeds each message once, for intents, knowledge and signals
         self._locks = KeyedLocks()
         self._content = content or ContentCache()
+        # embeds each message once, for intents, knowledge and signals
+        self._understanding = understanding or LocalNlu()
+
+    async def close(self) -> None:
+        """Release the NLU backend's connections."""
+        await self._understanding.close()
 
     async def handle(self, inbound: InboundMessage) -> HandleResult:
         """Process ``inbound`` exactly once and return the replies to send."""
@@ -113,7 +119,7 @@ class ConversationLoop:
                 db, inbound.channel, inbound.external_id,
                 language=self._default_language, timezone=self._timezone, now=now,
             )
-            turn = _Turn(db, contact, inbound, now, default_timezone=self._timezone, encoder=self._encoder)
+            turn = _Turn(db, contact, inbound, now, default_timezone=self._timezone, understanding=self._understanding)
             replies = await turn.run(self._knowledge(), self._session_timeout, self._content)
             log.info(
                 "message_processed",
@@ -128,10 +134,10 @@ class _Turn:
 
     def __init__(
         self, db: AsyncSession, contact: Contact, inbound: InboundMessage, now: datetime, default_timezone: str,
-        encoder: nlu.Encoder | None = None,
+        understanding: Understanding,
     ) -> None:
         self.db, self.contact, self.inbound, self.now = db, contact, inbound, now
-        self.default_timezone, self.encoder = default_timezone, encoder
+        self.default_timezone, self.understanding = default_timezone, understanding
         self.intent: str | None = None
         self.replies: list[OutboundMessage] = []
 
@@ -141,7 +147,7 @@ class _Turn:
         text, notices = _prepare_text(self.inbound.text)
         has_text = self.inbound.payload is None and self.inbound.location is None
         today = self.now.astimezone(ZoneInfo(self.contact.timezone)).date()  # the voter's "besok"
-        parse = nlu.parse(text, self.contact.language, encoder=self.encoder, today=today) if has_text else None
+        parse = await self.understanding.parse(text, self.contact.language, today) if has_text else None
         command = parse.command if parse else None
         self.intent = command or (parse.intent.name if parse and parse.intent else None)
         stored = await self._store_inbound(parse)
@@ -158,7 +164,7 @@ class _Turn:
         if command == "opt_in":
             self.contact.opted_out = False
             store.audit(self.db, self._actor, "opt_in", self._actor, {"channel": self.inbound.channel}, self.now)
-            parse = nlu.parse("halo", self.contact.language, self.encoder)
+            parse = await self.understanding.parse("halo", self.contact.language)
 
         session = await store.load_session(self.db, self.contact.id, self.now)
         if command == "opt_in":
@@ -166,7 +172,7 @@ class _Turn:
         library, tps = await content.current(self.db)
         context = Context(
             knowledge=knowledge,
-            language=self.contact.language,  # type: ignore[arg-type]
+            language=self.contact.language,
             consent=self.contact.consent,
             session_timeout=session_timeout,
             library=library,
@@ -200,7 +206,7 @@ class _Turn:
         self.contact.consent = None
         await store.unsubscribe(self.db, self.contact, "all")
         store.audit(self.db, self._actor, "opt_out", self._actor, {"channel": self.inbound.channel}, self.now)
-        await self._reply(Reply(flows.text("opted_out", self.contact.language)))  # type: ignore[arg-type]
+        await self._reply(Reply(flows.text("opted_out", self.contact.language)))
 
     async def _privacy_request(self, command: str | None, text: str) -> bool:
         """/datasaya and HAPUS DATA (with its confirmation); they work even after STOP."""

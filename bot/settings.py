@@ -30,7 +30,15 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Jakarta"
     session_timeout_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Understanding (issue 4): the sentence encoder, where trained models are cached, and which NLU
+    # decides the intent: "local" (our classifier) or "rasa" (a Rasa server's POST /model/parse).
     embedding_model: str = "intfloat/multilingual-e5-small"
+    # One thread per worker: on shared cores two threads made p50 parse 78 ms against 19 ms (bench/nlu.py).
+    embedding_threads: int = Field(default=1, ge=1, le=64)
+    model_cache: str | None = None
+    nlu_backend: Literal["local", "rasa"] = "local"
+    rasa_url: str | None = None
+    rasa_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
 
     # Messaging channels: each is on only when its credentials are set. Secrets are SecretStr,
     # so they never show in a repr or a log line.
@@ -72,6 +80,19 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone (use one of {', '.join(INDONESIAN_ZONES)})") from exc
         return value
+
+    @model_validator(mode="after")
+    def _rasa_needs_url(self) -> Settings:
+        if self.nlu_backend == "rasa" and not self.rasa_url:
+            raise ValueError("SUARA_NLU_BACKEND=rasa needs SUARA_RASA_URL (e.g. http://127.0.0.1:5005)")
+        return self
+
+    @field_validator("rasa_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("use an http:// or https:// URL")
+        return value.rstrip("/") if value else value
 
     @field_validator("telegram_token")
     @classmethod

@@ -10,6 +10,7 @@ from datetime import date
 from .commands import detect_command, is_yes
 from .encoder import Encoder
 from .entities import extract_entities
+from .intent_model import IntentModel
 from .intents import classify
 from .language import detect_language, other_language
 from .normalise import MAX_TEXT_CHARS, clean, normalise
@@ -23,6 +24,7 @@ __all__ = [
     "Encoder",
     "Entity",
     "Intent",
+    "IntentModel",
     "Language",
     "ParseResult",
     "Signal",
@@ -36,27 +38,38 @@ __all__ = [
 
 
 def parse(
-    text: str, default_language: Language = "id", encoder: Encoder | None = None, today: date | None = None
+    text: str,
+    default_language: Language = "id",
+    encoder: Encoder | None = None,
+    intent_model: IntentModel | None = None,
+    today: date | None = None,
 ) -> ParseResult:
     """Understand one message. ``text`` should already be cleaned and cut to the length limit.
 
-    Matching and signals work on the redacted text, so no identifier travels further. Dates
-    ("besok") are resolved only when ``today`` is given.
+    Matching and signals work on the redacted text, so no identifier travels further. With an
+    ``encoder`` and a trained ``intent_model`` the intent comes from the model (out of scope when
+    it is unsure); without them, from a small keyword table. Dates ("besok") are resolved only
+    when ``today`` is given.
     """
     redacted = redact(text)
     normalised = normalise(redacted)
-    language = detect_language(normalised, default_language)
     vector = encoder.encode_queries([redacted])[0] if encoder is not None and normalised else None
     signal_model = signal_model_for(encoder) if vector is not None and encoder is not None else None
+    if intent_model is not None and vector is not None:
+        prediction = intent_model.predict(vector, normalised)
+        intent, ranking = prediction.intent, prediction.ranking
+    else:
+        intent, ranking = classify(normalised), ()
     return ParseResult(
         text=text,
         redacted=redacted,
         normalised=normalised,
-        language=language,
-        intent=classify(normalised),
+        language=detect_language(normalised, default_language),
+        intent=intent,
         command=detect_command(text),
         signals=extract_signals(redacted, normalised, vector, signal_model)
         + language_signal(redacted, other_language(redacted, normalised)),
         entities=extract_entities(redacted, today),
+        intent_ranking=ranking,
         vector=vector,
     )

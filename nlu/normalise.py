@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 MAX_TEXT_CHARS = 4096
-_DATA = Path(__file__).parent / "data"
+SLANG_FILE = Path(__file__).parent / "data" / "slang.tsv"
 
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _REPEATS = re.compile(r"(\w)\1{2,}")
@@ -75,7 +75,7 @@ def _standard_word(word: str, slang: dict[str, str]) -> str:
 @lru_cache(maxsize=1)
 def _lexicon() -> dict[str, str]:
     """Informal → standard spellings, read once from the package's own data file."""
-    path = _DATA / "slang.tsv"
+    path = SLANG_FILE
     table: dict[str, str] = {}
     if not path.exists():
         return table

@@ -98,3 +98,22 @@ async def server(settings: Settings) -> AsyncIterator[str]:
 async def http() -> AsyncIterator[ClientSession]:
     async with ClientSession() as session:
         yield session
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    """The e5-small sentence encoder, loaded once per test session (built offline on first use)."""
+    from bot.nlu_models import encoder_for
+
+    defaults = Settings(_env_file=None)
+    return encoder_for(defaults.embedding_model, defaults.embedding_threads)
+
+
+@pytest.fixture(scope="session")
+def intent_model(encoder):
+    """Our voter intent model, trained on nlu/data/nlu.yml or loaded from the bot's own model cache."""
+    from bot.nlu_models import cached_intent_model, intent_cache_dir
+    from nlu.rasa_format import DEFAULT_TRAINING_FILE
+
+    cache = intent_cache_dir(Settings(_env_file=None))
+    return cached_intent_model(DEFAULT_TRAINING_FILE.read_bytes(), "nlu/data/nlu.yml", encoder, cache)

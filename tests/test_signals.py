@@ -19,6 +19,7 @@ from bot.runtime import encoder_for
 from bot.loop import ConversationLoop
 from bot.messages import InboundMessage
 from bot.metrics import Metrics
+from bot.nlu_models import LocalNlu
 from bot.settings import Settings
 from dbread import rows
 from demo_knowledge import demo_knowledge
@@ -128,7 +129,7 @@ async def test_the_loop_stores_embedding_issue_signals_for_a_consenting_voter(
 ) -> None:
     engine = create_engine(settings)
     knowledge = demo_knowledge()
-    loop = ConversationLoop(session_factory(engine), lambda: knowledge, Metrics(), encoder=encoder)
+    loop = ConversationLoop(session_factory(engine), lambda: knowledge, Metrics(), understanding=LocalNlu(encoder))
     now = datetime.now(timezone.utc)
     await seed_demo_content(session_factory(engine), now)  # the published welcome and consent flows
 
