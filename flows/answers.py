@@ -107,7 +107,9 @@ def _region(ask: "Ask", run: "Run") -> str | None:
     tps = run.context.tps
     if tps is None or len(tps) == 0:
         return said[:100]
-    return tps.place_name(said)
+    # Most specific first: a village code is longer than its district's.
+    codes = sorted((e.value for e in parse.entities if e.entity == "region"), key=len, reverse=True)
+    return tps.place_name(said, codes)
 
 
 def _location(ask: "Ask", run: "Run") -> str | None:

@@ -174,20 +174,18 @@ class TpsIndex:
     def __init__(self, stations: Iterable[PollingStation]) -> None:
         self.stations = tuple(stations)
         self._by_place: dict[str, list[PollingStation]] = {}
+        self._by_code: dict[str, str] = {}  # Kemendagri village or district code → place key
         for station in self.stations:
-            for place in (station.village, station.district):
+            for place, code in ((station.village, station.village_code), (station.district, station.district_code)):
                 self._by_place.setdefault(_clean(place), []).append(station)
+                self._by_code.setdefault(code, _clean(place))
         self._names = list(self._by_place)
 
     def __len__(self) -> int:
         return len(self.stations)
 
     def match_place(self, text: str) -> str | None:
-        """The village or district name ``text`` most likely means, typo-tolerant, or ``None``.
-
-        This is the seam where ``nlu``'s region entities will take over: it only needs to map
-        free text to one official place name.
-        """
+        """The village or district name ``text`` most likely means, typo-tolerant, or ``None``."""
         words = _clean(text).split()
         if not words or not self._names:
             return None
@@ -206,9 +204,15 @@ class TpsIndex:
             return []
         return sorted(self._by_place[place], key=lambda s: (s.village, s.number))
 
-    def place_name(self, text: str) -> str | None:
-        """The official spelling of the place ``text`` names."""
-        place = self.match_place(text)
+    def place_name(self, text: str, region_codes: Iterable[str] = ()) -> str | None:
+        """The official spelling of the place ``text`` names.
+
+        ``region_codes`` are the Kemendagri codes ``nlu`` recognised in the text (its region
+        entities, which know abbreviations and every official name); the first one that is a
+        village or district in this table wins over fuzzy matching of the words.
+        """
+        place = next((self._by_code[code] for code in region_codes if code in self._by_code), None)
+        place = place or self.match_place(text)
         if place is None:
             return None
         station = self._by_place[place][0]

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+import nlu
+
 from bot.db.models import PollingStationRow
 from bot.settings import Settings
 from dbread import rows
@@ -144,6 +146,14 @@ def test_villages_and_districts_are_found_despite_typos(index: TpsIndex, said: s
 @pytest.mark.parametrize("said", ["jam berapa tps buka", "Surabaya", "xyz", ""])
 def test_unknown_places_are_not_guessed(index: TpsIndex, said: str) -> None:
     assert index.place_name(said) is None
+
+
+def test_a_region_nlu_recognised_wins_over_fuzzy_words(index: TpsIndex) -> None:
+    # "kec sukajadi di bandung": the words alone could match several places; nlu's code is exact.
+    codes = [e.value for e in nlu.parse("tps di kec sukajadi kota bdg").entities if e.entity == "region"]
+    assert "32.73.07" in codes
+    assert index.place_name("tps di kec sukajadi kota bdg", sorted(codes, key=len, reverse=True)) == "Sukajadi"
+    assert index.place_name("sukagalh", ["35.78"]) == "Sukagalih"  # a code outside the table: fuzzy decides
 
 
 def test_a_village_lists_its_stations_and_a_district_all_of_its_villages(index: TpsIndex) -> None:
