@@ -361,7 +361,9 @@ def load_encoder(
     path = resolve_model(name_or_path, cache_dir=cache_dir, allow_hub=allow_hub)
     n = _configure_threads(num_threads)
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # a local load takes under a second: no bar in CLI output
     t0 = time.monotonic()
     model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
     model.eval()
