@@ -15,9 +15,11 @@ from nlu.signals import SignalConfigError
 
 from . import cli_channels
 from . import cli_flows
+from . import cli_kb
 from .cli_signals import nlu_commands
 from .cli_signals import register as register_signals
 from .settings import Settings, SettingsError, load_settings
+from .staff_files import StaffFileError
 
 log = logging.getLogger("suara.cli")
 
@@ -31,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         return args.run(settings, args)
-    except (SettingsError, FaqFormatError, SignalConfigError) as exc:
+    except (SettingsError, FaqFormatError, SignalConfigError, StaffFileError) as exc:
         print(f"suara: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -57,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     chat.set_defaults(run=_chat)
     cli_channels.register(commands)
     cli_flows.register(commands)
+    cli_kb.register(commands)
 
     register_signals(nlu_commands(commands))
     return parser
