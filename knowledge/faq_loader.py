@@ -41,6 +41,12 @@ def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict:
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
+# Dates stay text until :func:`_date` reads them, so a bad one is reported at its own line
+# instead of failing the whole file inside the YAML parser.
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def load_faq(folder: Path = FAQ_DIR) -> list[FaqEntry]:
