@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import nlu
 from knowledge import FAQ_DIR, Abstain, Answer, Clarify, FaqEntry, KnowledgeBase
-from knowledge.evaluate import Outcome, score, test_questions
+from knowledge.evaluate import Outcome, labelled_questions, score
 from knowledge.faq_loader import faq_yaml, load_faq, parse_faq
 from knowledge.jsonl import JsonlFormatError, entries_from_rows, entries_to_rows
 from knowledge.validate import Problem, check_entries, confusable_phrasings, phrasing_documents
@@ -245,7 +245,7 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
         kb = build_knowledge(encoder, args.faq)
     build_seconds = time.perf_counter() - started
     try:
-        asked = test_questions(test_rows, kb.entries)
+        asked = labelled_questions(test_rows, kb.entries)
     except JsonlFormatError as exc:
         raise StaffFileError(test, exc.reason, exc.line) from None
     if not asked:

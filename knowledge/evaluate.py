@@ -29,7 +29,7 @@ class Outcome:
     milliseconds: float
 
 
-def test_questions(
+def labelled_questions(
     rows: Iterable[tuple[int, Mapping[str, object]]], known: Collection[str]
 ) -> list[tuple[str, str | None]]:
     """(query, expected entry or ``None`` for out of scope) of numbered test rows
