@@ -15,10 +15,12 @@ from nlu.signals import SignalConfigError
 
 from . import cli_channels
 from . import cli_flows
+from . import cli_kb
 from . import cli_nlu
 from .cli_signals import nlu_commands
 from .cli_signals import register as register_signals
 from .settings import Settings, SettingsError, load_settings
+from .staff_files import StaffFileError
 
 log = logging.getLogger("suara.cli")
 
@@ -32,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         return args.run(settings, args)
-    except (SettingsError, FaqFormatError, SignalConfigError) as exc:
+    except (SettingsError, FaqFormatError, SignalConfigError, StaffFileError) as exc:
         print(f"suara: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -58,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     chat.set_defaults(run=_chat)
     cli_channels.register(commands)
     cli_flows.register(commands)
+    cli_kb.register(commands)
     nlu_group = nlu_commands(commands)
     cli_nlu.register(nlu_group)
     register_signals(nlu_group)

@@ -12,7 +12,7 @@ import asyncio
 import io
 import json
 import logging
-import os
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -21,6 +21,8 @@ import numpy as np
 from knowledge import (
     FAQ_DIR,
     DecisionRule,
+    Document,
+    FaqEntry,
     KnowledgeBase,
     content_hash,
     documents_for,
@@ -28,9 +30,11 @@ from knowledge import (
     load_out_of_scope,
 )
 from knowledge.faq_loader import OUT_OF_SCOPE_FILE
+from knowledge.retrieval import embed_documents
 from nlu import Encoder
 
 from .embedding import default_cache_dir
+from .staff_files import write_atomically
 
 log = logging.getLogger("suara.knowledge")
 
@@ -39,11 +43,17 @@ _BUILT: dict[str, KnowledgeBase] = {}
 
 def build_knowledge(encoder: Encoder, faq_dir: Path = FAQ_DIR, cache_dir: Path | None = None) -> KnowledgeBase:
     """The knowledge base of ``faq_dir``, from memory, the disk cache, or built (and cached)."""
-    entries, out_of_scope = load_faq(faq_dir), load_out_of_scope()
+    return cached_knowledge(load_faq(faq_dir), encoder, load_out_of_scope(), cache_dir)
+
+
+def cached_knowledge(
+    entries: Sequence[FaqEntry], encoder: Encoder, out_of_scope: Sequence[str] = (), cache_dir: Path | None = None
+) -> KnowledgeBase:
+    """The knowledge base of ``entries``, from memory, the disk cache, or built (and cached)."""
     key = content_hash(documents_for(entries, out_of_scope), encoder.name)
     if key in _BUILT:
         return _BUILT[key]
-    folder = (cache_dir or default_cache_dir()) / "knowledge"
+    folder = _cache_folder(cache_dir)
     vectors_file, rule_file = folder / f"{key}.npy", folder / f"{key}.rule.json"
     if vectors_file.exists() and rule_file.exists():
         vectors = np.load(vectors_file)
@@ -54,23 +64,34 @@ def build_knowledge(encoder: Encoder, faq_dir: Path = FAQ_DIR, cache_dir: Path |
         log.info("knowledge_building", extra={"entries": len(entries)})
         kb = KnowledgeBase.build(entries, encoder, out_of_scope)
         folder.mkdir(parents=True, exist_ok=True)
-        _write_atomically(vectors_file, lambda path: path.write_bytes(_npy_bytes(kb.document_vectors)))
-        _write_atomically(rule_file, lambda path: path.write_text(json.dumps(asdict(kb.rule))))
+        write_atomically(vectors_file, _npy_bytes(kb.document_vectors))
+        write_atomically(rule_file, json.dumps(asdict(kb.rule)).encode())
         log.info("knowledge_built", extra={"entries": len(entries), "cache": key})
     _BUILT[key] = kb
     return kb
+
+
+def cached_vectors(documents: Sequence[Document], encoder: Encoder, cache_dir: Path | None = None) -> np.ndarray:
+    """The embeddings of ``documents`` (as :func:`knowledge.retrieval.embed_documents`), cached
+    on disk by content hash like the knowledge base's own."""
+    key = content_hash(documents, encoder.name)
+    path = _cache_folder(cache_dir) / f"{key}.npy"
+    if path.exists():
+        return np.load(path)
+    vectors = embed_documents(documents, encoder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, _npy_bytes(vectors))
+    return vectors
+
+
+def _cache_folder(cache_dir: Path | None) -> Path:
+    return (cache_dir or default_cache_dir()) / "knowledge"
 
 
 def _npy_bytes(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     np.save(buffer, array)
     return buffer.getvalue()
-
-
-def _write_atomically(path: Path, write) -> None:  # noqa: ANN001 - a callable taking a Path
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    write(temporary)
-    os.replace(temporary, path)
 
 
 def _signature(faq_dir: Path) -> tuple:

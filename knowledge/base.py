@@ -78,19 +78,21 @@ class KnowledgeBase:
         return cls({e.id: e for e in entries}, HybridIndex(documents, vectors), rule, encoder, vectors, calibration)
 
     def answer(
-        self, question: str, today: date, vector: np.ndarray | None = None, region: str | None = None
+        self, question: str, today: date, vector: np.ndarray | None = None, region: str | None = None,
+        depth: int = 3,
     ) -> Answer | Clarify | Abstain:
         """Answer ``question``, ask which of two close entries was meant, or abstain.
 
         ``vector`` is the question's embedding when the caller already has it (``nlu.parse``);
         entries past their valid-until date, or scoped to another region, are never offered.
+        The result carries the best ``depth`` candidates (evaluation asks for all of them).
         """
         if vector is None:
             vector = self.encoder.encode_queries([question])[0]
         ids = self.index.entry_ids
         eligible = np.array([i == OUT_OF_SCOPE or _eligible(self.entries[i], today, region) for i in ids])
         decision = decide(ids, self.index.scores(question, vector), self.rule, eligible)
-        candidates = tuple(Candidate(ids[i], round(float(decision.fused[i]), 4)) for i in decision.ranked[:3])
+        candidates = tuple(Candidate(ids[i], round(float(decision.fused[i]), 4)) for i in decision.ranked[:depth])
         if decision.kind == "abstain":
             return Abstain(candidates)
         first = self.entries[candidates[0].entry_id]

@@ -1,7 +1,9 @@
-"""Reading the FAQ entries in ``knowledge/faq/*.yml`` into :class:`FaqEntry` values."""
+"""Reading the FAQ entries in ``knowledge/faq/*.yml`` into :class:`FaqEntry` values, and writing
+entries in that format (:func:`faq_yaml`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -14,20 +16,37 @@ OUT_OF_SCOPE_FILE = Path(__file__).parent / "out_of_scope.yml"
 
 
 class FaqFormatError(ValueError):
-    """An FAQ file that cannot be read; the message names ``file:line``."""
+    """An FAQ file that cannot be read; the message is ``file:line: reason``."""
+
+    def __init__(self, file: str, line: int, reason: str) -> None:
+        super().__init__(f"{file}:{line}: {reason}")
+        self.file, self.line, self.reason = file, line, reason
 
 
 class _LineLoader(yaml.SafeLoader):
-    """A YAML loader that remembers the line each mapping starts on."""
+    """A YAML loader that remembers where each mapping, each of its keys and each item of its
+    list values start (``__line__``, ``__lines__``, ``__item_lines__``)."""
 
 
 def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict:
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
+    mapping["__lines__"] = {key.value: key.start_mark.line + 1 for key, _ in node.value}
+    mapping["__item_lines__"] = {
+        key.value: tuple(item.start_mark.line + 1 for item in value.value)
+        for key, value in node.value
+        if isinstance(value, yaml.SequenceNode)
+    }
     return mapping
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
+# Dates stay text until :func:`_date` reads them, so a bad one is reported at its own line
+# instead of failing the whole file inside the YAML parser.
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def load_faq(folder: Path = FAQ_DIR) -> list[FaqEntry]:
@@ -42,62 +61,137 @@ def load_out_of_scope(path: Path = OUT_OF_SCOPE_FILE) -> list[str]:
     """Examples of messages the knowledge base must not answer (a list of strings)."""
     if not path.exists():
         return []
-    raw = _parse(path)
+    raw = _parse(_read(path), str(path))
     if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
-        raise FaqFormatError(f"{path}:1: expected a list of example messages")
+        raise FaqFormatError(str(path), 1, "expected a list of example messages")
     return raw
 
 
-def _parse(path: Path) -> object:
+def load_faq_file(path: Path) -> list[FaqEntry]:
+    """The entries of one file; raises the first problem."""
+    entries, problems = parse_faq(_read(path), str(path))
+    if problems:
+        raise problems[0]
+    return entries
+
+
+def parse_faq(text: str, file: str) -> tuple[list[FaqEntry], list[FaqFormatError]]:
+    """The entries of one FAQ file's ``text``, and a problem for each entry that cannot be read
+    (a file that is not a YAML list of entries is one problem)."""
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader) or []
+        raw = _parse(text, file)
+    except FaqFormatError as exc:
+        return [], [exc]
+    if not isinstance(raw, list):
+        return [], [FaqFormatError(file, 1, "expected a list of entries")]
+    entries: list[FaqEntry] = []
+    problems: list[FaqFormatError] = []
+    for item in raw:
+        try:
+            entries.append(_entry(file, item))
+        except FaqFormatError as exc:
+            problems.append(exc)
+    return entries, problems
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise FaqFormatError(str(path), 1, "not UTF-8 text") from None
+
+
+def _parse(text: str, file: str) -> object:
+    try:
+        return yaml.load(text, Loader=_LineLoader) or []
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 0
-        raise FaqFormatError(f"{path}:{line}: not valid YAML") from exc
+        line = mark.line + 1 if mark else 1
+        raise FaqFormatError(file, line, "not valid YAML") from exc
 
 
-def load_faq_file(path: Path) -> list[FaqEntry]:
-    raw = _parse(path)
-    if not isinstance(raw, list):
-        raise FaqFormatError(f"{path}:1: expected a list of entries")
-    return [_entry(path, item) for item in raw]
-
-
-def _entry(path: Path, item: object) -> FaqEntry:
+def _entry(file: str, item: object) -> FaqEntry:
     if not isinstance(item, dict):
-        raise FaqFormatError(f"{path}:1: every entry must be a mapping")
-    line = item.get("__line__", 0)
+        raise FaqFormatError(file, 1, "every entry must be a mapping")
+    line = item["__line__"]
+    lines: dict[str, int] = item["__lines__"]
+    field = "id"
     try:
+        if not item.get("id"):
+            raise KeyError("id")
         source = item.get("source") or {}
+        if not isinstance(source, dict):
+            raise TypeError("expected a mapping with 'title' and 'url'")
+        field = "phrasings"
+        phrasings = item.get("phrasings") or []
+        if not isinstance(phrasings, list) or not all(isinstance(p, (str, int, float)) for p in phrasings):
+            raise TypeError("expected a list of texts")
+        field = "question"
+        question = _texts(item.get("question") or {})
+        field = "answer"
+        answer = _texts(item["answer"])
+        field = "reviewed_on"
+        reviewed_on = _date(item["reviewed_on"]) if item.get("reviewed_on") else None
+        field = "valid_until"
+        valid_until = _date(item["valid_until"]) if item.get("valid_until") else None
         return FaqEntry(
             id=str(item["id"]),
-            question=_texts(item["question"]),
-            phrasings=tuple(str(p) for p in item.get("phrasings") or ()),
-            answer=_texts(item["answer"]),
+            question=question,
+            phrasings=tuple(str(p) for p in phrasings),
+            answer=answer,
             topics=tuple(str(t) for t in item.get("topics") or ()),
-            source=Source(title=str(source.get("title", "")), url=str(source.get("url", ""))),
-            reviewed_on=_date(item["reviewed_on"]),
-            valid_until=_date(item["valid_until"]) if item.get("valid_until") else None,
+            source=Source(title=str(source.get("title") or ""), url=str(source.get("url") or "")),
+            reviewed_on=reviewed_on,
+            valid_until=valid_until,
             region=str(item["region"]) if item.get("region") else None,
-            file=str(path),
+            file=file,
             line=line,
+            phrasing_lines=item["__item_lines__"].get("phrasings", ()),
+            field_lines={key: n for key, n in lines.items() if not key.startswith("__")},
         )
     except KeyError as exc:
-        raise FaqFormatError(f"{path}:{line}: missing field {exc.args[0]!r}") from exc
+        raise FaqFormatError(file, line, f"missing field {exc.args[0]!r}") from None
     except (TypeError, ValueError) as exc:
-        raise FaqFormatError(f"{path}:{line}: {exc}") from exc
+        raise FaqFormatError(file, lines.get(field, line), f"{field}: {exc}") from None
 
 
 def _texts(value: object) -> dict[str, str]:
     if isinstance(value, str):
         return {"id": value}
     if isinstance(value, dict):
-        return {str(k): str(v) for k, v in value.items() if k != "__line__" and v}
+        return {str(k): str(v) for k, v in value.items() if not str(k).startswith("__") and v}
     raise TypeError("expected a text or a mapping of language to text")
 
 
 def _date(value: object) -> date:
     if isinstance(value, date):
         return value
-    return date.fromisoformat(str(value))
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def faq_yaml(entries: Sequence[FaqEntry], header: str = "") -> str:
+    """``entries`` as an FAQ file that :func:`parse_faq` reads back (``header`` becomes the
+    leading comment). Missing provenance is written out as empty fields for staff to fill in."""
+    comment = "".join(f"# {line}\n".replace("# \n", "#\n") for line in header.splitlines())
+    blocks = [yaml.safe_dump([_as_mapping(entry)], allow_unicode=True, sort_keys=False, width=100)
+              for entry in entries]
+    return comment + ("\n" if comment else "") + "\n".join(blocks)
+
+
+def _as_mapping(entry: FaqEntry) -> dict[str, object]:
+    mapping: dict[str, object] = {"id": entry.id}
+    if entry.question:
+        mapping["question"] = dict(entry.question)
+    mapping["phrasings"] = list(entry.phrasings)
+    mapping["answer"] = dict(entry.answer)
+    if entry.topics:
+        mapping["topics"] = list(entry.topics)
+    mapping["source"] = {"title": entry.source.title, "url": entry.source.url}
+    mapping["reviewed_on"] = entry.reviewed_on
+    for key in ("valid_until", "region"):
+        if getattr(entry, key) is not None:
+            mapping[key] = getattr(entry, key)
+    return mapping

@@ -24,11 +24,13 @@ class FaqEntry:
     answer: dict[str, str]
     topics: tuple[str, ...]
     source: Source
-    reviewed_on: date
+    reviewed_on: date | None  # None: imported and not reviewed yet (``suara kb validate`` flags it)
     valid_until: date | None = None
     region: str | None = None
     file: str = ""
     line: int = 0
+    phrasing_lines: tuple[int, ...] = ()  # the line of each phrasing, for ``file:line`` problems
+    field_lines: dict[str, int] = field(default_factory=dict)  # the line of each top-level field
 
     def answer_in(self, language: Language) -> str:
         """The answer in ``language``, falling back to Indonesian, then to any translation."""
