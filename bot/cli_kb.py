@@ -86,9 +86,9 @@ def _today(settings: Settings) -> date:
 
 
 def _encoder(settings: Settings):  # noqa: ANN202 - bot.embedding.SentenceEncoder, loaded lazily
-    from .runtime import encoder_for
+    from .nlu_models import settings_encoder
 
-    return encoder_for(settings.embedding_model)
+    return settings_encoder(settings)
 
 
 def _say(message: str) -> None:

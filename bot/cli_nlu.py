@@ -75,7 +75,7 @@ def _parse(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _train(settings: Settings, args: argparse.Namespace) -> int:
-    from .nlu_models import cached_intent_model, encoder_for, intent_cache_dir
+    from .nlu_models import cached_intent_model, intent_cache_dir, settings_encoder
 
     try:
         data_bytes = DEFAULT_TRAINING_FILE.read_bytes()
@@ -83,7 +83,7 @@ def _train(settings: Settings, args: argparse.Namespace) -> int:
     except TrainingDataError as exc:
         print(f"suara: {exc}", file=sys.stderr)
         return 2
-    encoder = encoder_for(settings.embedding_model, settings.embedding_threads)
+    encoder = settings_encoder(settings)
     started = time.perf_counter()
     model = cached_intent_model(data_bytes, "nlu/data/nlu.yml", encoder, intent_cache_dir(settings), retrain=True)
     print(f"suara: model intent dilatih / intent model trained: {len(data.examples)} examples, "
@@ -93,7 +93,7 @@ def _train(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _eval(settings: Settings, args: argparse.Namespace) -> int:
-    from .nlu_models import encoder_for
+    from .nlu_models import settings_encoder
 
     try:
         test = read_examples(args.test)
@@ -104,7 +104,7 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
     if train_data is None:
         encoder, model = _models(settings)
     else:
-        encoder = encoder_for(settings.embedding_model, settings.embedding_threads)
+        encoder = settings_encoder(settings)
         try:
             model = train(train_data.examples, encoder)
         except ValueError as exc:

@@ -38,7 +38,7 @@ def register(nlu_group: argparse._SubParsersAction) -> None:  # type: ignore[typ
     evaluate.add_argument("file", type=Path, help="JSONL: {text, signals: {issues, first_time_voter, ...}}")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     evaluate.add_argument("--errors", action="store_true", help="also list the rows that were scored wrong")
-    evaluate.add_argument("--model", default=None, help="sentence-transformers model (default: the built-in e5-small)")
+    evaluate.add_argument("--model", default=None, help="sentence-transformers model (default: SUARA_EMBEDDING_MODEL)")
     evaluate.set_defaults(run=run_eval_signals)
 
 
@@ -55,7 +55,7 @@ def run_eval_signals(settings: Settings, args: argparse.Namespace) -> int:
         print(f"suara: {args.file} has no labelled rows", file=sys.stderr)
         return 2
     try:
-        report = score(rows, _predict([r.text for r in rows], args.model))
+        report = score(rows, _predict([r.text for r in rows], settings, args.model))
     except SignalConfigError as exc:
         print(f"suara: {exc}", file=sys.stderr)
         return 2
@@ -66,12 +66,14 @@ def run_eval_signals(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _predict(texts: list[str], model_name: str | None) -> list[Prediction]:
+def _predict(texts: list[str], settings: Settings, model_name: str | None) -> list[Prediction]:
     """Signals for every text, embedding them in batches (as ``nlu.parse`` would, one vector each)."""
-    from .embedding import DEFAULT_MODEL
-    from .runtime import encoder_for
+    from .nlu_models import encoder_for, settings_encoder
 
-    encoder = encoder_for(model_name or DEFAULT_MODEL)
+    if model_name:
+        encoder = encoder_for(model_name, settings.embedding_threads, settings.embedding_int8)
+    else:
+        encoder = settings_encoder(settings)
     model = signal_model_for(encoder)
     cleaned = [nlu.clean(t)[: nlu.MAX_TEXT_CHARS] for t in texts]
     redacted = [nlu.redact(t) for t in cleaned]

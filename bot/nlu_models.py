@@ -43,19 +43,25 @@ class NluModels:
 
 
 @lru_cache(maxsize=2)
-def encoder_for(model: str, threads: int = 1) -> SentenceEncoder:
+def encoder_for(model: str, threads: int = 1, int8: bool = True) -> SentenceEncoder:
     """The sentence encoder, loaded once per process (it takes seconds and ~0.5 GB).
 
     One torch thread by default: a voter's message is one short sentence, and on a busy 2-core
     machine a second thread makes each encoding wait for the other (measured 17 ms with one
-    thread against 600-800 ms with two while other processes ran).
+    thread against 600-800 ms with two while other processes ran). 8-bit weights by default
+    (see :func:`bot.embedding.load_encoder`).
     """
-    return load_encoder(model, num_threads=threads)
+    return load_encoder(model, num_threads=threads, int8=int8)
+
+
+def settings_encoder(settings: Settings) -> SentenceEncoder:
+    """The encoder ``settings`` ask for (``SUARA_EMBEDDING_*``)."""
+    return encoder_for(settings.embedding_model, settings.embedding_threads, settings.embedding_int8)
 
 
 def load_nlu_models(settings: Settings) -> NluModels:
     """The encoder and the intent model for ``settings``, training the model only when needed."""
-    encoder = encoder_for(settings.embedding_model, settings.embedding_threads)
+    encoder = settings_encoder(settings)
     cache_dir = intent_cache_dir(settings)
     model = cached_intent_model(DEFAULT_TRAINING_FILE.read_bytes(), "nlu/data/nlu.yml", encoder, cache_dir)
     return NluModels(encoder, model)
@@ -136,7 +142,7 @@ class LocalNlu:
 
 def build_understanding(settings: Settings) -> Understanding:
     """The NLU the server uses, as configured by ``SUARA_NLU_BACKEND``."""
-    encoder = encoder_for(settings.embedding_model, settings.embedding_threads)
+    encoder = settings_encoder(settings)
     if settings.nlu_backend == "rasa":
         from .rasa_backend import RasaNlu
 

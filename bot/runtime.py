@@ -13,7 +13,7 @@ from .db.engine import session_factory
 from .knowledge_source import KnowledgeSource
 from .loop import ConversationLoop
 from .metrics import Metrics
-from .nlu_models import build_understanding, encoder_for
+from .nlu_models import build_understanding, settings_encoder
 from .settings import Settings
 
 
@@ -25,7 +25,7 @@ def build_loop(
     knowledge base on disk, without watching it for edits)."""
     knowledge = knowledge or knowledge_source(settings)
     default_config()  # a broken nlu/data/signals.yml stops the start with a clear message
-    encoder = encoder_for(settings.embedding_model, settings.embedding_threads)
+    encoder = settings_encoder(settings)
     signal_model_for(encoder)  # built now, not on the first voter's message
     return ConversationLoop(
         session_factory(engine),
@@ -40,4 +40,4 @@ def build_loop(
 
 
 def knowledge_source(settings: Settings) -> KnowledgeSource:
-    return KnowledgeSource(encoder_for(settings.embedding_model, settings.embedding_threads))
+    return KnowledgeSource(settings_encoder(settings))

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     embedding_model: str = "intfloat/multilingual-e5-small"
     # One thread per worker: on shared cores two threads made p50 parse 78 ms against 19 ms (bench/nlu.py).
     embedding_threads: int = Field(default=1, ge=1, le=64)
+    # 8-bit weights: half the time per message, same accuracy on our evaluation sets (README).
+    embedding_int8: bool = True
     model_cache: str | None = None
     nlu_backend: Literal["local", "rasa"] = "local"
     rasa_url: str | None = None

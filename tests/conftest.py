@@ -103,10 +103,9 @@ async def http() -> AsyncIterator[ClientSession]:
 @pytest.fixture(scope="session")
 def encoder():
     """The e5-small sentence encoder, loaded once per test session (built offline on first use)."""
-    from bot.nlu_models import encoder_for
+    from bot.nlu_models import settings_encoder
 
-    defaults = Settings(_env_file=None)
-    return encoder_for(defaults.embedding_model, defaults.embedding_threads)
+    return settings_encoder(Settings(_env_file=None))
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,8 +13,7 @@ from bot.cli import main
 from bot.content import seed_demo_content
 from bot.db.engine import create_engine, session_factory
 from bot.db.models import SegmentSignal
-from bot.embedding import DEFAULT_MODEL, SentenceEncoder
-from bot.runtime import encoder_for
+from bot.embedding import SentenceEncoder
 from bot.loop import ConversationLoop
 from bot.messages import InboundMessage
 from bot.metrics import Metrics
@@ -24,11 +22,6 @@ from bot.settings import Settings
 from dbread import rows
 from demo_knowledge import demo_knowledge
 from nlu.signals import SignalConfigError, load_config, signal_model_for
-
-
-@pytest.fixture(scope="session")
-def encoder() -> Iterator[SentenceEncoder]:
-    yield encoder_for(DEFAULT_MODEL)
 
 
 def _signals(text: str, encoder: SentenceEncoder | None = None) -> dict[str, str]:
@@ -89,7 +82,7 @@ def test_a_config_asking_for_a_forbidden_signal_is_refused(tmp_path: Path) -> No
 def test_issues_from_keywords_and_from_the_shared_embedding(encoder: SentenceEncoder) -> None:
     assert _signals("harga beras naik terus", encoder) == {"prices": "rule:issue:prices"}
     # no keyword: only the classifier over the message vector (computed once in parse) finds it
-    result = nlu.parse("hasil tangkapan laut makin sedikit, solar mahal", encoder=encoder)
+    result = nlu.parse("kapal kecil kalah sama kapal besar di laut", encoder=encoder)
     assert result.vector is not None
     assert {(s.value, s.source) for s in result.signals if s.name == "issue"} == {("fisheries", "model:issue-logreg")}
     # a procedural question that happens to mention a school is not about education
@@ -139,7 +132,7 @@ async def test_the_loop_stores_embedding_issue_signals_for_a_consenting_voter(
     try:
         await send(1, "halo")
         await send(2, payload="consent:yes")
-        await send(3, "hasil tangkapan laut makin sedikit, solar mahal")
+        await send(3, "kapal kecil kalah sama kapal besar di laut")
     finally:
         await engine.dispose()
     (signal,) = await rows(settings, SegmentSignal, name="issue")
