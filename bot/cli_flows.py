@@ -22,6 +22,7 @@ from flows.yaml_source import Pos
 from knowledge import TpsFileError, parse_csv
 
 from .settings import Settings
+from .staff_files import StaffFileError, read_text
 
 T = TypeVar("T")
 
@@ -56,9 +57,9 @@ def read_sources(path: Path) -> tuple[dict[str, str], list[flows.Problem]]:
     for file in sorted(folder.glob("*.yml")):
         name = str(file) if folder != Path(".") else file.name
         try:
-            sources[name] = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            unreadable.append(flows.Problem(Pos(name, 1, 1), f"cannot read the file: {exc.__class__.__name__}"))
+            sources[name] = read_text(file)
+        except StaffFileError as exc:
+            unreadable.append(flows.Problem(Pos(name, exc.line or 1, 1), exc.reason))
     return sources, unreadable
 
 
@@ -117,9 +118,9 @@ def _tps_import(settings: Settings, args: argparse.Namespace) -> int:
     """Import the valid rows; list every rejected row. Exit 0: all rows, 1: some rejected, 2: none."""
     path = Path(args.file)
     try:
-        parsed = parse_csv(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"suara: cannot read {path}: {exc.__class__.__name__}: {getattr(exc, 'reason', exc)}", file=sys.stderr)
+        parsed = parse_csv(read_text(path))
+    except StaffFileError as exc:
+        print(f"suara: {exc}; nothing was imported", file=sys.stderr)
         return 2
     except TpsFileError as exc:
         print(f"suara: {path}: {exc}; nothing was imported", file=sys.stderr)

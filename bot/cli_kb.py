@@ -97,7 +97,7 @@ def _say(message: str) -> None:
 
 def _faq_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
-        raise StaffFileError(folder, "no such folder")
+        raise StaffFileError(folder, "folder tidak ada / no such folder")
     return sorted(folder.glob("*.yml"))
 
 
@@ -140,7 +140,7 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     except JsonlFormatError as exc:
         raise StaffFileError(files[exc.rows], exc.reason, exc.line) from None
     if not entries:
-        raise StaffFileError(args.kb, "no entries")
+        raise StaffFileError(args.kb, "tidak ada entri / no entries")
     header = (f"Imported from {args.kb.name} on {_today(settings)} by `suara kb import`: NOT REVIEWED.\n"
               "Before these entries go live, give each a question (id and en), both answer translations,\n"
               "a source (title and official URL) and reviewed_on; `suara kb validate` lists what is missing.")
@@ -166,7 +166,7 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
 def _refuse_overwrite(paths: Sequence[Path], force: bool) -> None:
     existing = [p for p in paths if p.exists()]
     if existing and not force:
-        raise StaffFileError(existing[0], "already exists; nothing was written (use --force to overwrite)")
+        raise StaffFileError(existing[0], "sudah ada, tidak ada yang ditulis / already exists; nothing was written (use --force to overwrite)")
 
 
 def _jsonl(rows: Sequence[dict]) -> bytes:
@@ -230,7 +230,7 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
         except JsonlFormatError as exc:
             raise StaffFileError(files[exc.rows], exc.reason, exc.line) from None
         if not entries:
-            raise StaffFileError(args.kb, "no entries")
+            raise StaffFileError(args.kb, "tidak ada entri / no entries")
         test = args.test or _beside(args.kb, "test.jsonl")
         if test is None:
             raise StaffFileError(args.kb.parent / "test.jsonl", "no such file (name the test set with --test)")

@@ -23,6 +23,7 @@ from nlu.rasa_json import to_rasa_json
 from nlu.training_data import TrainingData, TrainingDataError, parse_jsonl
 
 from .settings import Settings
+from .staff_files import read_text
 
 _CONFUSIONS_SHOWN = 10
 
@@ -45,13 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def read_examples(path: Path) -> TrainingData:
-    """Read a Rasa YAML or JSONL file; raises :class:`TrainingDataError` with ``file:line: problem``."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise TrainingDataError(str(path), 0, "file not found / berkas tidak ditemukan") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TrainingDataError(str(path), 0, f"cannot read the file ({exc})") from None
+    """Read a Rasa YAML or JSONL file; raises :class:`TrainingDataError` with ``file:line: problem``
+    (or :class:`StaffFileError` when it cannot be read as text)."""
+    text = read_text(path)
     is_jsonl = path.suffix.lower() in (".jsonl", ".json") or text.lstrip().startswith("{")
     data = parse_jsonl(text, str(path)) if is_jsonl else parse_rasa_yaml(text, str(path))
     if not data.examples:

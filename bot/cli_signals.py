@@ -16,6 +16,7 @@ from nlu.signal_eval import LabelledSetError, Prediction, Report, prediction_fro
 from nlu.signals import SignalConfigError, extract_signals, signal_model_for
 
 from .settings import Settings
+from .staff_files import read_text
 
 _BATCH = 64
 
@@ -44,10 +45,7 @@ def register(nlu_group: argparse._SubParsersAction) -> None:  # type: ignore[typ
 
 def run_eval_signals(settings: Settings, args: argparse.Namespace) -> int:
     try:
-        rows = read_labelled(args.file.read_text(encoding="utf-8").splitlines())
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"suara: cannot read {args.file}: {exc}", file=sys.stderr)
-        return 2
+        rows = read_labelled(read_text(args.file).splitlines())
     except LabelledSetError as exc:
         print(f"suara: {args.file}: {exc}", file=sys.stderr)
         return 2

@@ -26,19 +26,19 @@ def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
     try:
         size = path.stat().st_size
         if path.is_dir():
-            raise StaffFileError(path, "is a folder, not a file")
+            raise StaffFileError(path, "ini folder, bukan berkas / is a folder, not a file")
         if size > max_bytes:
-            raise StaffFileError(path, f"too large ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB)")
+            raise StaffFileError(path, f"terlalu besar / too large ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB)")
         return path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
-        raise StaffFileError(path, "no such file") from None
+        raise StaffFileError(path, "berkas tidak ada / no such file") from None
     except PermissionError:
-        raise StaffFileError(path, "not allowed to read it") from None
+        raise StaffFileError(path, "tidak boleh dibaca / not allowed to read it") from None
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise StaffFileError(path, "not UTF-8 text (save the file as UTF-8)", line) from None
+        raise StaffFileError(path, "bukan teks UTF-8 / not UTF-8 text (save the file as UTF-8)", line) from None
     except OSError as exc:
-        raise StaffFileError(path, f"cannot read it ({exc.strerror or exc.__class__.__name__})") from None
+        raise StaffFileError(path, f"tidak bisa dibaca / cannot read it ({exc.strerror or exc.__class__.__name__})") from None
 
 
 def read_jsonl(path: Path, max_bytes: int = MAX_BYTES) -> list[tuple[int, dict]]:
@@ -50,9 +50,9 @@ def read_jsonl(path: Path, max_bytes: int = MAX_BYTES) -> list[tuple[int, dict]]
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise StaffFileError(path, f"not valid JSON ({exc.msg}, column {exc.colno})", number) from None
+            raise StaffFileError(path, f"bukan JSON yang sah / not valid JSON ({exc.msg}, column {exc.colno})", number) from None
         if not isinstance(row, dict):
-            raise StaffFileError(path, f"expected a JSON object {{...}}, got {type(row).__name__}", number)
+            raise StaffFileError(path, f"harus objek JSON / expected a JSON object {{...}}, got {type(row).__name__}", number)
         rows.append((number, row))
     return rows
 
@@ -65,4 +65,4 @@ def write_atomically(path: Path, data: bytes) -> None:
         os.replace(temporary, path)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
-        raise StaffFileError(path, f"cannot write it ({exc.strerror or exc.__class__.__name__})") from None
+        raise StaffFileError(path, f"tidak bisa ditulis / cannot write it ({exc.strerror or exc.__class__.__name__})") from None

@@ -66,4 +66,4 @@ def test_a_file_that_is_not_text_is_one_problem_line(tmp_path: Path) -> None:
     (tmp_path / "binary.yml").write_bytes(b"\xff\xfe\x00garbage")
     result = _validate(str(tmp_path))
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert result.stdout == f"{tmp_path / 'binary.yml'}:1:1: cannot read the file: UnicodeDecodeError\n"
+    assert result.stdout == f"{tmp_path / 'binary.yml'}:1:1: bukan teks UTF-8 / not UTF-8 text (save the file as UTF-8)\n"

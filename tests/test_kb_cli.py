@@ -83,11 +83,11 @@ def test_import_refuses_to_overwrite_without_force(tmp_path: Path, capsys: pytes
 @pytest.mark.parametrize(
     ("kb_text", "questions_text", "expected"),
     [
-        ('{"answer_id": "a", "answer": "x"}\n{"answer_id": "b", "answer": "y"\n', "", "kb.jsonl:2: not valid JSON"),
+        ('{"answer_id": "a", "answer": "x"}\n{"answer_id": "b", "answer": "y"\n', "", "kb.jsonl:2: bukan JSON yang sah / not valid JSON"),
         ('{"answer_id": "a", "answer": "x"}\n\n{"answer_id": "b"}\n', "", "kb.jsonl:3: an entry needs"),
         ('{"answer_id": "a", "answer": "x"}\n', '{"query": "q", "answer_id": "a"}\n{"query": "r", "answer_id": "zz"}\n',
          "kb_questions.jsonl:2: answer_id 'zz' is not in the knowledge base"),
-        ('["a", "x"]\n', "", "kb.jsonl:1: expected a JSON object"),
+        ('["a", "x"]\n', "", "kb.jsonl:1: harus objek JSON / expected a JSON object"),
     ],
 )
 def test_bad_jsonl_is_one_clear_line_and_nothing_is_written(
@@ -107,9 +107,9 @@ def test_bad_jsonl_is_one_clear_line_and_nothing_is_written(
 def test_a_file_that_is_not_utf8_or_missing_is_named_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "kb.jsonl").write_bytes('{"answer_id": "a", "answer": "caf\u00e9"}\n'.encode("latin-1"))
     assert main(["kb", "import", "--kb", str(tmp_path / "kb.jsonl"), "--out", str(tmp_path / "o.yml")]) == 2
-    assert "kb.jsonl:1: not UTF-8 text" in capsys.readouterr().err
+    assert "kb.jsonl:1: bukan teks UTF-8 / not UTF-8 text" in capsys.readouterr().err
     assert main(["kb", "eval", "--kb", str(tmp_path / "nothing.jsonl")]) == 2
-    assert "nothing.jsonl: no such file" in capsys.readouterr().err
+    assert "nothing.jsonl: berkas tidak ada / no such file" in capsys.readouterr().err
 
 
 def test_ask_shows_three_candidates_the_decision_and_the_answer(capsys: pytest.CaptureFixture[str]) -> None:

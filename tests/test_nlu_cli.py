@@ -94,4 +94,4 @@ def test_eval_on_a_broken_file_says_where(tmp_path: Path, capsys: pytest.Capture
 
 def test_eval_on_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["nlu", "eval", "--test", str(tmp_path / "nope.yml")]) == 2
-    assert "nope.yml: file not found" in capsys.readouterr().err
+    assert "nope.yml: berkas tidak ada / no such file" in capsys.readouterr().err

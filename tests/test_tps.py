@@ -106,7 +106,7 @@ async def test_a_file_without_the_columns_is_refused_whole_and_changes_nothing(
     binary = tmp_path / "binary.csv"
     binary.write_bytes(b"\xff\xfe\x00\x01garbage")
     result = _import(binary, settings)
-    assert result.returncode == 2 and "cannot read" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "not UTF-8 text" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_duplicates_within_a_file_are_rejected_with_the_first_row() -> None:
