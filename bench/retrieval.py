@@ -25,7 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.nlu_models import encoder_for  # noqa: E402
+from bot.nlu_models import settings_encoder  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from knowledge import KnowledgeBase, documents_for  # noqa: E402
 from knowledge.calibration import cross_validation_samples, fit_rule, Sample  # noqa: E402
@@ -114,7 +114,7 @@ def main() -> None:
     if not args.datasets.is_dir():
         print(f"skipped: no datasets folder at {args.datasets}")
         return
-    encoder = encoder_for(Settings(_env_file=None).embedding_model)
+    encoder = settings_encoder(Settings(_env_file=None))  # as the server runs (SUARA_EMBEDDING_*)
     loaders = {"faq_id_egov": faq_dataset, "faq_en_rasademo": faq_dataset, "faq_id_facqa": passage_dataset}
     for name, loader in loaders.items():
         if (args.datasets / name).is_dir():

@@ -130,12 +130,17 @@ def decide_labels(probs: np.ndarray, labels: Sequence[str], threshold: float) ->
     return [oos if probs[i, best[i]] < threshold else labels[best[i]] for i in range(len(best))]
 
 
-def fit_threshold(probs: np.ndarray, labels: Sequence[str], gold: Sequence[str]) -> float:
+def fit_threshold(
+    probs: np.ndarray, labels: Sequence[str], gold: Sequence[str], *, min_oos_recall: float | None = None
+) -> float:
     """The threshold that best separates in-scope from out-of-scope examples in held-out data.
 
-    Maximises the mean of in-scope accuracy and out-of-scope recall, so a few out-of-scope examples
-    among many in-scope ones still count. Without out-of-scope examples there is nothing to
-    separate and the threshold is 0: every message gets its best label.
+    By default it maximises the mean of in-scope accuracy and out-of-scope recall, so a few
+    out-of-scope examples among many in-scope ones still count. With ``min_oos_recall`` it is
+    the lowest threshold that rejects at least that share of the out-of-scope examples: the
+    operating point for a required recall, keeping as many in-scope answers as possible.
+    Without out-of-scope examples there is nothing to separate and the threshold is 0: every
+    message gets its best label.
     """
     gold_oos = np.array([label in OOS_LABELS for label in gold])
     if not gold_oos.any() or gold_oos.all():
@@ -149,6 +154,10 @@ def fit_threshold(probs: np.ndarray, labels: Sequence[str], gold: Sequence[str])
         rejected = predicted_oos | (best_p < threshold)
         in_scope_accuracy = (right & ~rejected)[~gold_oos].mean()
         oos_recall = rejected[gold_oos].mean()
+        if min_oos_recall is not None:
+            if oos_recall >= min_oos_recall:
+                return float(threshold)
+            continue
         score = (in_scope_accuracy + oos_recall) / 2
         if score > best_score + 1e-9:
             best_score, best_threshold = score, float(threshold)
