@@ -102,6 +102,17 @@ def test_threshold_is_fitted_to_separate_out_of_scope() -> None:
     assert fit_threshold(probs[:3], labels, gold[:3]) == 0.0  # nothing out of scope: never reject
 
 
+def test_a_required_out_of_scope_recall_keeps_as_many_answers_as_it_can() -> None:
+    labels = ("a", "b", "oos")
+    # out of scope at 0.45 and 0.7; in scope at 0.6, 0.8, 0.9
+    probs = np.array([[0.9, 0.05, 0.05], [0.8, 0.1, 0.1], [0.2, 0.6, 0.2], [0.45, 0.4, 0.15], [0.7, 0.2, 0.1]])
+    gold = ["a", "a", "b", "oos", "oos"]
+    half = fit_threshold(probs, labels, gold, min_oos_recall=0.5)
+    assert decide_labels(probs, labels, half) == ["a", "a", "b", "oos", "a"]  # one of two rejected, no answer lost
+    every = fit_threshold(probs, labels, gold, min_oos_recall=1.0)
+    assert decide_labels(probs, labels, every) == ["a", "a", "oos", "oos", "oos"]  # both rejected, at a price
+
+
 def test_training_on_plain_arrays_learns_and_abstains() -> None:
     rng = np.random.default_rng(0)
     centres = np.eye(8, dtype=np.float32)[:3] * 3
