@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from shared_data import shared_file
 
-SKCK = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "rasa_format" / "rasa31_skck_id" / "nlu.yml"
 EVAL_KEYS = {"accuracy", "macro_f1", "oos_precision", "oos_recall", "p50_ms", "p99_ms"}
 
 
@@ -56,18 +56,17 @@ def test_eval_json_on_our_model_with_out_of_scope_labels(tmp_path: Path, capsys:
 
 
 def test_eval_trains_a_fresh_model_on_a_real_rasa_project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    if not SKCK.exists():
-        pytest.skip(f"no Rasa file set at {SKCK}")
+    skck = shared_file("rasa_format", "rasa31_skck_id", "nlu.yml")
     test = _write_jsonl(tmp_path / "test.jsonl", [
         ("hello there friend", "greet"), ("bye for now", "goodbye"), ("syarat bikin skck apa aja", "ask_skck_requirements"),
         ("are you a robot?", "bot_challenge"), ("i feel very sad today", "mood_unhappy"),
     ])
-    assert main(["nlu", "eval", "--train", str(SKCK), "--test", str(test), "--json"]) == 0
+    assert main(["nlu", "eval", "--train", str(skck), "--test", str(test), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["accuracy"] >= 0.8
     assert report["oos_precision"] is None and report["oos_recall"] is None
 
-    assert main(["nlu", "eval", "--train", str(SKCK), "--test", str(test)]) == 0
+    assert main(["nlu", "eval", "--train", str(skck), "--test", str(test)]) == 0
     text = capsys.readouterr().out
     assert "akurasi / accuracy" in text and "macro-F1" in text
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import pytest
 
 from nlu.rasa_format import default_training_data, parse_example, parse_rasa_yaml
 from nlu.training_data import TrainingDataError, parse_jsonl
+from shared_data import shared_file
 
-RASA_SETS = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "rasa_format"
 VOTER_INTENTS = {
     "greet", "goodbye", "thanks", "help", "human", "ask_faq", "find_tps", "check_registration", "moved_residence",
     "reminders_subscribe", "report_violation", "share_interests", "consent_yes", "consent_no", "out_of_scope",
@@ -18,12 +16,7 @@ VOTER_INTENTS = {
 
 
 def _real_set(name: str, file: str):
-    path = RASA_SETS / name / file
-    if not path.exists():
-        message = f"the real Rasa file sets are not at {RASA_SETS}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message + " (CI=true: shared/ must be beside the checkout)")
-        pytest.skip(message)
+    path = shared_file("rasa_format", name, file)
     return parse_rasa_yaml(path.read_text(encoding="utf-8"), str(path))
 
 
