@@ -128,19 +128,24 @@ def _validate(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-# -- import / export --------------------------------------------------------------------------
-
-def _import(settings: Settings, args: argparse.Namespace) -> int:
-    _refuse_overwrite([args.out], args.force)
-    files = {"kb": args.kb, "questions": args.questions}
-    kb_rows = read_jsonl(args.kb)
-    question_rows = read_jsonl(args.questions) if args.questions else []
+def _read_kb(kb: Path, questions: Path | None) -> tuple[list[FaqEntry], list[tuple[int, dict]]]:
+    """The entries of ``kb.jsonl`` with the phrasings of ``kb_questions.jsonl``, and those rows."""
+    files = {"kb": kb, "questions": questions}
+    kb_rows, question_rows = read_jsonl(kb), read_jsonl(questions) if questions else []
     try:
         entries = entries_from_rows(kb_rows, question_rows)
     except JsonlFormatError as exc:
         raise StaffFileError(files[exc.rows], exc.reason, exc.line) from None
     if not entries:
-        raise StaffFileError(args.kb, "tidak ada entri / no entries")
+        raise StaffFileError(kb, "tidak ada entri / no entries")
+    return entries, question_rows
+
+
+# -- import / export --------------------------------------------------------------------------
+
+def _import(settings: Settings, args: argparse.Namespace) -> int:
+    _refuse_overwrite([args.out], args.force)
+    entries, _ = _read_kb(args.kb, args.questions)
     header = (f"Imported from {args.kb.name} on {_today(settings)} by `suara kb import`: NOT REVIEWED.\n"
               "Before these entries go live, give each a question (id and en), both answer translations,\n"
               "a source (title and official URL) and reviewed_on; `suara kb validate` lists what is missing.")
@@ -223,14 +228,7 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
     started = time.perf_counter()
     if args.kb:
         questions = args.questions or _beside(args.kb, "kb_questions.jsonl")
-        files = {"kb": args.kb, "questions": questions}
-        kb_rows, question_rows = read_jsonl(args.kb), read_jsonl(questions) if questions else []
-        try:
-            entries = entries_from_rows(kb_rows, question_rows)
-        except JsonlFormatError as exc:
-            raise StaffFileError(files[exc.rows], exc.reason, exc.line) from None
-        if not entries:
-            raise StaffFileError(args.kb, "tidak ada entri / no entries")
+        entries, question_rows = _read_kb(args.kb, questions)
         test = args.test or _beside(args.kb, "test.jsonl")
         if test is None:
             raise StaffFileError(args.kb.parent / "test.jsonl", "no such file (name the test set with --test)")
