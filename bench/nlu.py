@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import nlu  # noqa: E402
-from bot.nlu_models import settings_encoder  # noqa: E402
+from bot.understanding.models import settings_encoder  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from nlu.intent_model import IntentModel, decide_labels, fit_threshold, train, train_arrays  # noqa: E402
 from nlu.rasa_format import default_training_data  # noqa: E402

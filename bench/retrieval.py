@@ -25,7 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.nlu_models import settings_encoder  # noqa: E402
+from bot.understanding.models import settings_encoder  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from knowledge import KnowledgeBase, documents_for  # noqa: E402
 from knowledge.calibration import cross_validation_samples, fit_rule, Sample  # noqa: E402

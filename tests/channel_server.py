@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.app import create_app
-from bot.messaging import MESSAGING, Messaging
+from bot.channels.messaging import MESSAGING, Messaging
 from bot.settings import Settings
 
 

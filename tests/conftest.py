@@ -13,8 +13,8 @@ import pytest
 from aiohttp import ClientSession, web
 
 from bot.app import create_app
-from bot.db.migrate import upgrade
-from bot.db.models import Base
+from bot.storage.migrate import upgrade
+from bot.storage.models import Base
 from bot.settings import Settings
 
 POSTGRES_ADMIN_URL = os.environ.get("SUARA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -103,7 +103,7 @@ async def http() -> AsyncIterator[ClientSession]:
 @pytest.fixture(scope="session")
 def encoder():
     """The e5-small sentence encoder, loaded once per test session (built offline on first use)."""
-    from bot.nlu_models import settings_encoder
+    from bot.understanding.models import settings_encoder
 
     return settings_encoder(Settings(_env_file=None))
 
@@ -111,7 +111,7 @@ def encoder():
 @pytest.fixture(scope="session")
 def intent_model(encoder):
     """Our voter intent model, trained on nlu/data/nlu.yml or loaded from the bot's own model cache."""
-    from bot.nlu_models import cached_intent_model, intent_cache_dir
+    from bot.understanding.models import cached_intent_model, intent_cache_dir
     from nlu.rasa_format import DEFAULT_TRAINING_FILE
 
     cache = intent_cache_dir(Settings(_env_file=None))

@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 
-from bot.db.engine import create_engine, session_factory
+from bot.storage.engine import create_engine, session_factory
 from bot.settings import Settings
 
 T = TypeVar("T")

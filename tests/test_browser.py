@@ -32,7 +32,7 @@ async def browser() -> AsyncIterator[Browser]:
 @pytest.fixture(params=["sqlite"])
 def database_url(request: pytest.FixtureRequest, tmp_path) -> str:  # noqa: ANN001
     """The browser tests check the page, not the database: SQLite is enough."""
-    from bot.db.migrate import upgrade
+    from bot.storage.migrate import upgrade
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'suara.db'}"
     upgrade(url)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.db.models import Message
+from bot.storage.models import Message
 from bot.settings import Settings
 from dbread import rows
 

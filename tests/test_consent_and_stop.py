@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import ClientSession
 
-from bot.db.models import ConsentRecord, Contact, Message, SegmentSignal
+from bot.storage.models import ConsentRecord, Contact, Message, SegmentSignal
 from bot.settings import Settings
 from dbread import rows
 from webchat import WebVoter

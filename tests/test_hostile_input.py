@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aiohttp import ClientSession
 
-from bot.db.models import Message
+from bot.storage.models import Message
 from bot.settings import Settings
 from dbread import rows
 from webchat import WebVoter

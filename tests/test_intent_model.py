@@ -7,8 +7,8 @@ import pytest
 
 import nlu
 from nlu.signals import signal_model_for
-from bot import nlu_models
-from bot.db.models import Message
+from bot.understanding import models as nlu_models
+from bot.storage.models import Message
 from dbread import rows
 from nlu.intent_model import IntentModel, decide_labels, fit_threshold, train_arrays
 from webchat import WebVoter

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from knowledge import load_faq
 from knowledge.evaluate import REQUIRED_KEYS
 

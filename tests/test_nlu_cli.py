@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from shared_data import shared_file
 
 EVAL_KEYS = {"accuracy", "macro_f1", "oos_precision", "oos_recall", "p50_ms", "p99_ms"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import ClientSession
 
-from bot.db.models import (
+from bot.storage.models import (
     AuditEntry,
     ConsentRecord,
     Contact,

@@ -21,8 +21,8 @@ import pytest
 from aiohttp import web
 
 import nlu
-from bot.nlu_models import LocalNlu
-from bot.rasa_backend import RasaNlu
+from bot.understanding.local import LocalNlu
+from bot.understanding.rasa import RasaNlu
 from nlu.rasa_format import DEFAULT_TRAINING_FILE
 from nlu.rasa_json import RasaResponseError, apply_rasa_answer, to_rasa_json
 

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from bot.channels.text import split_text
-from bot.db.engine import create_engine, session_factory
-from bot.db.models import OutboxMessage
-from bot.loop import utcnow
-from bot.ratelimit import PriorityLimiter, TokenBucket
-from bot.sender import BULK, REPLY, Limits, Sender, SendError, Transient
+from bot.storage.engine import create_engine, session_factory
+from bot.storage.models import OutboxMessage
+from bot.conversation.loop import utcnow
+from bot.delivery.ratelimit import PriorityLimiter, TokenBucket
+from bot.delivery.sender import BULK, REPLY, Limits, Sender, SendError, Transient
 from bot.settings import Settings
 from dbread import rows
 

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 import nlu
-from bot.cli import main
-from bot.content import seed_demo_content
-from bot.db.engine import create_engine, session_factory
-from bot.db.models import SegmentSignal
+from bot.cli.main import main
+from bot.storage.content import seed_demo_content
+from bot.storage.engine import create_engine, session_factory
+from bot.storage.models import SegmentSignal
 from bot.embedding import SentenceEncoder
-from bot.loop import ConversationLoop
-from bot.messages import InboundMessage
-from bot.metrics import Metrics
-from bot.nlu_models import LocalNlu
+from bot.conversation.loop import ConversationLoop
+from bot.conversation.messages import InboundMessage
+from bot.telemetry.metrics import Metrics
+from bot.understanding.local import LocalNlu
 from bot.settings import Settings
 from dbread import rows
 from demo_knowledge import demo_knowledge

@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from bot.db.engine import create_engine
-from bot.db.models import Base
+from bot.storage.engine import create_engine
+from bot.storage.models import Base
 from bot.settings import Settings
 
 

@@ -13,10 +13,10 @@ from aiohttp import ClientSession
 from pydantic import SecretStr
 
 from bot.channels.telegram import MAX_TEXT, GROUP_LINE, TelegramTransport, callback_data
-from bot.cli_channels import run_polling, set_webhook
-from bot.db.models import ChannelIdentity, Contact, InboundReceipt, Message, OutboxMessage, WebhookEvent
-from bot.messages import OutboundMessage
-from bot.messaging import telegram_limits
+from bot.cli.telegram import run_polling, set_webhook
+from bot.storage.models import ChannelIdentity, Contact, InboundReceipt, Message, OutboxMessage, WebhookEvent
+from bot.conversation.messages import OutboundMessage
+from bot.channels.messaging import telegram_limits
 from bot.settings import Settings
 from channel_server import Running, running
 from dbread import rows

@@ -14,7 +14,7 @@ import pytest
 
 import nlu
 
-from bot.db.models import PollingStationRow
+from bot.storage.models import PollingStationRow
 from bot.settings import Settings
 from dbread import rows
 from knowledge import TpsFileError, TpsIndex, haversine_km, parse_csv

@@ -6,7 +6,7 @@ import asyncio
 
 from aiohttp import ClientSession
 
-from bot.db.models import ChannelIdentity, Contact, InboundReceipt, Message, UnansweredQuestion
+from bot.storage.models import ChannelIdentity, Contact, InboundReceipt, Message, UnansweredQuestion
 from bot.settings import Settings
 from dbread import rows
 from webchat import WebVoter

@@ -13,9 +13,9 @@ from aiohttp import ClientSession
 from pydantic import SecretStr
 
 from bot.channels.whatsapp import render
-from bot.db.models import ChannelIdentity, Contact, InboundReceipt, Message, OutboxMessage, WebhookEvent
-from bot.messages import OutboundMessage
-from bot.sender import TemplateRequired
+from bot.storage.models import ChannelIdentity, Contact, InboundReceipt, Message, OutboxMessage, WebhookEvent
+from bot.conversation.messages import OutboundMessage
+from bot.delivery.sender import TemplateRequired
 from bot.settings import Settings
 from channel_server import Running, running
 from dbread import rows

@@ -10,8 +10,8 @@ import sys
 import uuid
 from collections.abc import Awaitable, Callable
 
-from bot.loop import ConversationLoop
-from bot.messages import InboundMessage
+from bot.conversation.loop import ConversationLoop
+from bot.conversation.messages import InboundMessage
 from flows import Button
 
 CHANNEL = "console"

@@ -20,8 +20,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from .db.models import WebhookEvent
-from .keyed_locks import KeyedLocks
+from bot.storage.models import WebhookEvent
+from bot.conversation.keyed_locks import KeyedLocks
 
 log = logging.getLogger("suara.inbox")
 

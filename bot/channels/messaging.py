@@ -19,13 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
-from .channels import telegram, whatsapp
-from .db.engine import session_factory
-from .inbox import Inbox
-from .keys import CLOCK, ENGINE, LOOP, SETTINGS
-from .loop import ConversationLoop
-from .sender import Limits, Sender, Transport
-from .settings import Settings, SettingsError
+from bot.channels import telegram, whatsapp
+from bot.storage.engine import session_factory
+from bot.channels.inbox import Inbox
+from bot.server.keys import CLOCK, ENGINE, LOOP, SETTINGS
+from bot.conversation.loop import ConversationLoop
+from bot.delivery.sender import Limits, Sender, Transport
+from bot.settings import Settings, SettingsError
 
 log = logging.getLogger("suara.messaging")
 

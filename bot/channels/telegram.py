@@ -27,16 +27,16 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot import store
-from bot.db.models import Message, OutboxMessage
-from bot.inbox import Inbox
-from bot.keys import SETTINGS
-from bot.loop import ConversationLoop
-from bot.messages import InboundMessage, OutboundMessage
-from bot.sender import Limits, Rejected, RetryLater, Sender, Transient, Unreachable
+from bot.storage import turns as store
+from bot.storage.models import Message, OutboxMessage
+from bot.channels.inbox import Inbox
+from bot.server.keys import SETTINGS
+from bot.conversation.loop import ConversationLoop
+from bot.conversation.messages import InboundMessage, OutboundMessage
+from bot.delivery.sender import Limits, Rejected, RetryLater, Sender, Transient, Unreachable
 from bot.settings import Settings
 
-from .text import split_text
+from bot.channels.text import split_text
 
 log = logging.getLogger("suara.telegram")
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.keys import LOOP, CLOCK
-from bot.messages import InboundMessage, OutboundMessage
+from bot.server.keys import LOOP, CLOCK
+from bot.conversation.messages import InboundMessage, OutboundMessage
 
 CHANNEL = "web"
 STATIC = Path(__file__).parent / "static"

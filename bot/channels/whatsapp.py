@@ -30,15 +30,15 @@ from aiohttp import web
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import ChannelIdentity, Message, OutboxMessage
-from bot.inbox import Inbox
-from bot.keys import SETTINGS
-from bot.loop import ConversationLoop
-from bot.messages import InboundMessage, OutboundMessage
-from bot.sender import BULK, Limits, Rejected, RetryLater, Sender, TemplateRequired, Transient, Unreachable
+from bot.storage.models import ChannelIdentity, Message, OutboxMessage
+from bot.channels.inbox import Inbox
+from bot.server.keys import SETTINGS
+from bot.conversation.loop import ConversationLoop
+from bot.conversation.messages import InboundMessage, OutboundMessage
+from bot.delivery.sender import BULK, Limits, Rejected, RetryLater, Sender, TemplateRequired, Transient, Unreachable
 from bot.settings import Settings
 
-from .text import split_text
+from bot.channels.text import split_text
 
 log = logging.getLogger("suara.whatsapp")
 

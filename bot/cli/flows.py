@@ -21,8 +21,9 @@ import flows
 from flows.yaml_source import Pos
 from knowledge import TpsFileError, parse_csv
 
-from .settings import Settings
-from .staff_files import StaffFileError, read_text
+from bot.cli.common import migrate
+from bot.settings import Settings
+from bot.storage.staff_files import StaffFileError, read_text
 
 T = TypeVar("T")
 
@@ -82,7 +83,6 @@ def _validate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _publish(settings: Settings, args: argparse.Namespace) -> int:
-    from .cli import _migrate
 
     path = Path(args.path)
     sources, problems = _problems(path)
@@ -91,8 +91,8 @@ def _publish(settings: Settings, args: argparse.Namespace) -> int:
             print(problem)
         print("suara: nothing was published; the running flows stay live", file=sys.stderr)
         return 1
-    _migrate(settings)
-    from .content import publish
+    migrate(settings)
+    from bot.storage.content import publish
 
     author = args.author or getpass.getuser()
     published = asyncio.run(_in_transaction(settings, lambda db, now: publish(db, sources, author, now)))
@@ -103,8 +103,8 @@ def _publish(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _in_transaction(settings: Settings, work: Callable[[AsyncSession, datetime], Awaitable[T]]) -> T:
     """Run ``work`` in one transaction on the configured database."""
-    from .db.engine import create_engine, session_factory
-    from .loop import utcnow
+    from bot.storage.engine import create_engine, session_factory
+    from bot.conversation.loop import utcnow
 
     engine = create_engine(settings)
     try:
@@ -130,11 +130,10 @@ def _tps_import(settings: Settings, args: argparse.Namespace) -> int:
     if not parsed.stations:
         print(f"suara: {path}: no valid rows; nothing was imported", file=sys.stderr)
         return 2
-    from .cli import _migrate
 
-    from .content import import_tps
+    from bot.storage.content import import_tps
 
-    _migrate(settings)
+    migrate(settings)
     asyncio.run(_in_transaction(settings, lambda db, now: import_tps(db, parsed, now)))
     print(f"suara: imported {len(parsed.stations)} polling stations, rejected {len(parsed.rejected)} rows")
     return 1 if parsed.rejected else 0

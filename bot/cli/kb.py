@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import knowledge
 import nlu
 from knowledge import FAQ_DIR, Abstain, Answer, Clarify, FaqEntry, KnowledgeBase
 from knowledge.evaluate import Outcome, labelled_questions, score
@@ -22,10 +23,10 @@ from knowledge.faq_loader import faq_yaml, load_faq, parse_faq
 from knowledge.jsonl import JsonlFormatError, entries_from_rows, entries_to_rows
 from knowledge.validate import Problem, check_entries, confusable_phrasings, phrasing_documents
 
-from .settings import Settings
-from .staff_files import StaffFileError, read_jsonl, read_text, write_atomically
+from bot.settings import Settings
+from bot.storage.staff_files import StaffFileError, read_jsonl, read_text, write_atomically
 
-OWN_TEST_SET = Path(__file__).resolve().parents[1] / "knowledge" / "eval" / "voter_questions.jsonl"
+OWN_TEST_SET = Path(knowledge.__file__).resolve().parent / "eval" / "voter_questions.jsonl"
 _PROGRESS_EVERY = 200
 
 
@@ -86,7 +87,7 @@ def _today(settings: Settings) -> date:
 
 
 def _encoder(settings: Settings):  # noqa: ANN202 - bot.embedding.SentenceEncoder, loaded lazily
-    from .nlu_models import settings_encoder
+    from bot.understanding.models import settings_encoder
 
     return settings_encoder(settings)
 
@@ -117,7 +118,7 @@ def _validate(settings: Settings, args: argparse.Namespace) -> int:
         problems += [Problem(e.file, e.line, e.reason) for e in errors]
     problems += check_entries(entries, _today(settings))
     if entries:
-        from .knowledge_source import cached_vectors
+        from bot.understanding.knowledge_source import cached_vectors
 
         vectors = cached_vectors(phrasing_documents(entries), _encoder(settings))
         problems += confusable_phrasings(entries, vectors)
@@ -181,7 +182,7 @@ def _jsonl(rows: Sequence[dict]) -> bytes:
 # -- ask --------------------------------------------------------------------------------------
 
 def _ask(settings: Settings, args: argparse.Namespace) -> int:
-    from .knowledge_source import build_knowledge
+    from bot.understanding.knowledge_source import build_knowledge
 
     question = nlu.clean(args.question)[: nlu.MAX_TEXT_CHARS]
     if not question.strip():
@@ -222,7 +223,7 @@ def _kind(result: Answer | Clarify | Abstain) -> str:
 # -- eval -------------------------------------------------------------------------------------
 
 def _eval(settings: Settings, args: argparse.Namespace) -> int:
-    from .knowledge_source import build_knowledge, cached_knowledge
+    from bot.understanding.knowledge_source import build_knowledge, cached_knowledge
 
     encoder = _encoder(settings)
     started = time.perf_counter()

@@ -22,15 +22,16 @@ from nlu.rasa_format import DEFAULT_TRAINING_FILE, parse_rasa_yaml
 from nlu.rasa_json import to_rasa_json
 from nlu.training_data import TrainingData, TrainingDataError, parse_jsonl
 
-from .settings import Settings
-from .staff_files import read_text
+from bot.cli.common import NLU_HELP, Commands, group
+from bot.settings import Settings
+from bot.storage.staff_files import read_text
 
 _CONFUSIONS_SHOWN = 10
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: Commands) -> None:
     """Add ``parse``, ``train`` and ``eval`` to the ``suara nlu`` group."""
-
+    sub = group(commands, "nlu", NLU_HELP)
     parse = sub.add_parser("parse", help="understand one message and print Rasa's /model/parse JSON")
     parse.add_argument("text", help="the message, in quotes")
     parse.set_defaults(run=_parse)
@@ -57,7 +58,7 @@ def read_examples(path: Path) -> TrainingData:
 
 
 def _models(settings: Settings) -> tuple:
-    from .nlu_models import load_nlu_models
+    from bot.understanding.models import load_nlu_models
 
     models = load_nlu_models(settings)
     return models.encoder, models.intent_model
@@ -72,7 +73,7 @@ def _parse(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _train(settings: Settings, args: argparse.Namespace) -> int:
-    from .nlu_models import cached_intent_model, intent_cache_dir, settings_encoder
+    from bot.understanding.models import cached_intent_model, intent_cache_dir, settings_encoder
 
     try:
         data_bytes = DEFAULT_TRAINING_FILE.read_bytes()
@@ -90,7 +91,7 @@ def _train(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _eval(settings: Settings, args: argparse.Namespace) -> int:
-    from .nlu_models import settings_encoder
+    from bot.understanding.models import settings_encoder
 
     try:
         test = read_examples(args.test)

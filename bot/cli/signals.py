@@ -1,7 +1,4 @@
 """``suara nlu eval-signals FILE [--json]``: score segment signals on a labelled JSONL set.
-
-Registration is composable: :func:`nlu_commands` returns the ``suara nlu`` sub-command group
-(creating it only if no other module did) and :func:`register` adds ``eval-signals`` to it.
 """
 
 from __future__ import annotations
@@ -15,25 +12,16 @@ import nlu
 from nlu.signal_eval import LabelledSetError, Prediction, Report, prediction_from, read_labelled, score
 from nlu.signals import SignalConfigError, extract_signals, signal_model_for
 
-from .settings import Settings
-from .staff_files import read_text
+from bot.cli.common import NLU_HELP, Commands, group
+from bot.settings import Settings
+from bot.storage.staff_files import read_text
 
 _BATCH = 64
 
 
-def nlu_commands(commands: argparse._SubParsersAction) -> argparse._SubParsersAction:  # type: ignore[type-arg]
-    """The sub-commands of ``suara nlu``, shared by every module that adds one."""
-    parser = commands.choices.get("nlu") or commands.add_parser("nlu", help="understanding: parse, train, evaluate")
-    group = getattr(parser, "suara_commands", None)
-    if group is None:
-        group = parser.add_subparsers(title="nlu commands")
-        parser.suara_commands = group  # type: ignore[attr-defined]
-    return group
-
-
-def register(nlu_group: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: Commands) -> None:
     """Add ``eval-signals`` to the ``suara nlu`` group."""
-    evaluate = nlu_group.add_parser(
+    evaluate = group(commands, "nlu", NLU_HELP).add_parser(
         "eval-signals", help="score segment signals on a labelled JSONL file (per-signal precision/recall)"
     )
     evaluate.add_argument("file", type=Path, help="JSONL: {text, signals: {issues, first_time_voter, ...}}")
@@ -66,7 +54,7 @@ def run_eval_signals(settings: Settings, args: argparse.Namespace) -> int:
 
 def _predict(texts: list[str], settings: Settings, model_name: str | None) -> list[Prediction]:
     """Signals for every text, embedding them in batches (as ``nlu.parse`` would, one vector each)."""
-    from .nlu_models import encoder_for, settings_encoder
+    from bot.understanding.models import encoder_for, settings_encoder
 
     if model_name:
         encoder = encoder_for(model_name, settings.embedding_threads, settings.embedding_int8)

@@ -35,15 +35,17 @@ from flows import (
     Turn,
     Unsubscribe,
 )
+from flows import privacy as wording
 from knowledge import KnowledgeBase
 
-from . import privacy, profile, store
-from .content import ContentCache
-from .db.models import Contact, Message
-from .keyed_locks import KeyedLocks
-from .messages import HandleResult, InboundMessage, OutboundMessage
-from .metrics import Metrics
-from .nlu_models import LocalNlu, Understanding
+from bot.conversation import privacy, profile
+from bot.conversation.keyed_locks import KeyedLocks
+from bot.conversation.messages import HandleResult, InboundMessage, OutboundMessage
+from bot.storage import turns as store
+from bot.storage.content import ContentCache
+from bot.storage.models import Contact, Message
+from bot.telemetry.metrics import Metrics
+from bot.understanding.local import LocalNlu, Understanding
 
 log = logging.getLogger("suara.loop")
 
@@ -214,21 +216,21 @@ class _Turn:
         payload = self.inbound.payload
         if command == "my_data":
             store.audit(self.db, self._actor, "data_viewed", self._actor, {"channel": self.inbound.channel}, self.now)
-            await self._reply(Reply(await privacy.describe_data(self.db, self.contact, language)))
+            await self._reply(Reply(wording.describe_data(await privacy.data_summary(self.db, self.contact), language)))
         elif command == "erase_data":
-            await self._reply(Reply(privacy.confirmation_text(language), privacy.confirmation_buttons(language)))
-        elif payload == privacy.PAYLOAD_ERASE_NO:
-            await self._reply(Reply(privacy.text("cancelled", language)))
-        elif payload == privacy.PAYLOAD_ERASE_YES or (payload is None and nlu.is_yes(text)):
+            await self._reply(Reply(wording.confirmation_text(language), wording.confirmation_buttons(language)))
+        elif payload == wording.PAYLOAD_ERASE_NO:
+            await self._reply(Reply(wording.text("cancelled", language)))
+        elif payload == wording.PAYLOAD_ERASE_YES or (payload is None and nlu.is_yes(text)):
             pending = await privacy.erasure_pending(self.db, self.contact, self.now)
             if pending is None and payload is None:
                 return False  # an ordinary "ya", not an answer to our erase question
             if not pending:
-                await self._reply(Reply(privacy.text("expired", language)))
+                await self._reply(Reply(wording.text("expired", language)))
                 return True
             await privacy.erase(self.db, self.contact, channel=self.inbound.channel,
                                 timezone=self.default_timezone, now=self.now)
-            await self._reply(Reply(privacy.text("erased", language)))
+            await self._reply(Reply(wording.text("erased", language)))
         else:
             return False
         return True

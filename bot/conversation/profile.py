@@ -5,7 +5,7 @@ from __future__ import annotations
 from flows import SetSignal
 from nlu.regions import IANA_ZONES, region_by_code
 
-from .db.models import Contact
+from bot.storage.models import Contact
 
 
 def apply_to_profile(contact: Contact, signal: SetSignal) -> None:

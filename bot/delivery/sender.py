@@ -27,9 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flows import Button
 
-from .db.models import ChannelIdentity, Message, OutboxMessage
-from .messages import OutboundMessage
-from .ratelimit import PriorityLimiter, TokenBucket
+from bot.storage.models import ChannelIdentity, Message, OutboxMessage
+from bot.conversation.messages import OutboundMessage
+from bot.delivery.ratelimit import PriorityLimiter, TokenBucket
 
 log = logging.getLogger("suara.sender")
 

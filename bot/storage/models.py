@@ -1,4 +1,4 @@
-"""The database schema. Alembic migrations in ``bot/db/migrations`` must match these models."""
+"""The database schema. Alembic migrations in ``bot/storage/migrations`` must match these models."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows import Button, SetSignal
 from nlu import redact
 
-from .db.models import (
+from bot.storage.models import (
     AuditEntry,
     ChannelIdentity,
     ConsentRecord,

@@ -33,8 +33,8 @@ from knowledge.faq_loader import OUT_OF_SCOPE_FILE
 from knowledge.retrieval import embed_documents
 from nlu import Encoder
 
-from .embedding import default_cache_dir
-from .staff_files import write_atomically
+from bot.embedding import default_cache_dir
+from bot.storage.staff_files import write_atomically
 
 log = logging.getLogger("suara.knowledge")
 

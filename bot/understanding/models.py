@@ -16,20 +16,17 @@ import tempfile
 import time
 import zipfile
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
-import nlu
 from nlu.intent_model import FORMAT_VERSION, IntentModel, train
 from nlu.normalise import SLANG_FILE
 from nlu.rasa_format import DEFAULT_TRAINING_FILE, parse_rasa_yaml
 
-from .embedding import SentenceEncoder, default_cache_dir, load_encoder
-from .settings import Settings
+from bot.embedding import SentenceEncoder, default_cache_dir, load_encoder
+from bot.settings import Settings
 
 log = logging.getLogger("suara.nlu_models")
 
@@ -110,43 +107,3 @@ def _save(model: IntentModel, path: Path) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-
-
-class Understanding(Protocol):
-    """How the conversation loop understands a message (our models, or a Rasa server)."""
-
-    async def parse(self, text: str, language: nlu.Language, today: date | None = None) -> nlu.ParseResult:
-        """Understand ``text`` (already cleaned and cut to the length limit); ``today`` is the
-        voter's date, for "besok"."""
-        ...
-
-    async def close(self) -> None:
-        """Release connections."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class LocalNlu:
-    """``nlu.parse`` with our encoder and intent model; with no models, the keyword fallback."""
-
-    encoder: SentenceEncoder | None = None
-    intent_model: IntentModel | None = None
-
-    async def parse(self, text: str, language: nlu.Language, today: date | None = None) -> nlu.ParseResult:
-        # Synchronous on purpose: ~15 ms of CPU, and a fast tokenizer must not be shared across threads.
-        return nlu.parse(text, language, encoder=self.encoder, intent_model=self.intent_model, today=today)
-
-    async def close(self) -> None:
-        return None
-
-
-def build_understanding(settings: Settings) -> Understanding:
-    """The NLU the server uses, as configured by ``SUARA_NLU_BACKEND``."""
-    encoder = settings_encoder(settings)
-    if settings.nlu_backend == "rasa":
-        from .rasa_backend import RasaNlu
-
-        assert settings.rasa_url is not None  # checked by Settings
-        return RasaNlu(settings.rasa_url, settings.rasa_timeout_seconds, LocalNlu(encoder))
-    models = load_nlu_models(settings)
-    return LocalNlu(models.encoder, models.intent_model)

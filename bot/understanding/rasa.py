@@ -18,7 +18,7 @@ from aiohttp import ClientError, ClientSession, ClientTimeout
 import nlu
 from nlu.rasa_json import RasaResponseError, apply_rasa_answer
 
-from .nlu_models import LocalNlu
+from bot.understanding.local import LocalNlu
 
 log = logging.getLogger("suara.rasa")
 

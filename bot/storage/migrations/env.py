@@ -7,7 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.db.models import Base
+from bot.storage.models import Base
 
 target_metadata = Base.metadata
 

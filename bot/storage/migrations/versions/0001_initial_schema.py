@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from alembic import op
 import sqlalchemy as sa
-import bot.db.models
+import bot.storage.models
 
 
 revision = '0001'
@@ -24,7 +24,7 @@ def upgrade() -> None:
     sa.Column('action', sa.String(length=64), nullable=False),
     sa.Column('subject', sa.String(length=128), nullable=False),
     sa.Column('detail', sa.JSON(), nullable=False),
-    sa.Column('created_at', bot.db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
     )
     op.create_table('contacts',
@@ -36,14 +36,14 @@ def upgrade() -> None:
     sa.Column('consent', sa.Boolean(), nullable=True),
     sa.Column('opted_out', sa.Boolean(), nullable=False),
     sa.Column('needs_human', sa.Boolean(), nullable=False),
-    sa.Column('created_at', bot.db.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_seen_at', bot.db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contacts'))
     )
     op.create_table('inbound_receipts',
     sa.Column('channel', sa.String(length=32), nullable=False),
     sa.Column('channel_message_id', sa.String(length=128), nullable=False),
-    sa.Column('received_at', bot.db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('channel', 'channel_message_id', name=op.f('pk_inbound_receipts'))
     )
     op.create_table('channel_identities',
@@ -51,7 +51,7 @@ def upgrade() -> None:
     sa.Column('contact_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('channel', sa.String(length=32), nullable=False),
     sa.Column('external_id', sa.String(length=128), nullable=False),
-    sa.Column('created_at', bot.db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_channel_identities_contact_id_contacts'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_channel_identities')),
     sa.UniqueConstraint('channel', 'external_id', name='uq_channel_identities_channel_external')
@@ -66,7 +66,7 @@ def upgrade() -> None:
     sa.Column('scope', sa.String(length=64), nullable=False),
     sa.Column('text_version', sa.String(length=32), nullable=False),
     sa.Column('channel', sa.String(length=32), nullable=False),
-    sa.Column('recorded_at', bot.db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_consent_records_contact_id_contacts'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_consent_records'))
     )
@@ -84,8 +84,8 @@ def upgrade() -> None:
     sa.Column('buttons', sa.JSON(), nullable=True),
     sa.Column('intent', sa.String(length=64), nullable=True),
     sa.Column('answer_id', sa.String(length=128), nullable=True),
-    sa.Column('received_at', bot.db.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', bot.db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', bot.storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_messages_contact_id_contacts'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_messages'))
     )
@@ -95,8 +95,8 @@ def upgrade() -> None:
     op.create_table('sessions',
     sa.Column('contact_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('state', sa.JSON(), nullable=False),
-    sa.Column('updated_at', bot.db.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', bot.db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_sessions_contact_id_contacts'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('contact_id', name=op.f('pk_sessions'))
     )
@@ -109,7 +109,7 @@ def upgrade() -> None:
     sa.Column('evidence', sa.Text(), nullable=False),
     sa.Column('evidence_message_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('source', sa.String(length=128), nullable=False),
-    sa.Column('created_at', bot.db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_segment_signals_contact_id_contacts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['evidence_message_id'], ['messages.id'], name=op.f('fk_segment_signals_evidence_message_id_messages'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_segment_signals'))
@@ -124,7 +124,7 @@ def upgrade() -> None:
     sa.Column('question', sa.Text(), nullable=False),
     sa.Column('candidates', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('created_at', bot.db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_unanswered_questions_contact_id_contacts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_unanswered_questions_message_id_messages'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_unanswered_questions'))

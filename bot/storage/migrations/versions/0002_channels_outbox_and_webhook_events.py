@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from alembic import op
 import sqlalchemy as sa
-import bot.db.models
+import bot.storage.models
 
 
 revision = '0002'
@@ -24,7 +24,7 @@ def upgrade() -> None:
     sa.Column('event_id', sa.String(length=160), nullable=False),
     sa.Column('key', sa.String(length=128), nullable=False),
     sa.Column('body', sa.JSON(), nullable=False),
-    sa.Column('received_at', bot.db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_events')),
     sa.UniqueConstraint('channel', 'event_id', name='uq_webhook_events_channel_event')
     )
@@ -43,8 +43,8 @@ def upgrade() -> None:
     sa.Column('platform_message_id', sa.String(length=128), nullable=True),
     sa.Column('delivery_status', sa.String(length=16), nullable=True),
     sa.Column('delivery_error', sa.String(length=256), nullable=True),
-    sa.Column('created_at', bot.db.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', bot.db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_outbox_contact_id_contacts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_outbox_message_id_messages'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox')),
@@ -55,7 +55,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_outbox_status_id', ['status', 'id'], unique=False)
 
     with op.batch_alter_table('channel_identities', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('unreachable_at', bot.db.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('unreachable_at', bot.storage.models.UTCDateTime(timezone=True), nullable=True))
 
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from alembic import op
 import sqlalchemy as sa
-import bot.db.models
+import bot.storage.models
 
 
 revision = '0003'
@@ -25,7 +25,7 @@ def upgrade() -> None:
     sa.Column('file', sa.String(length=255), nullable=False),
     sa.Column('source', sa.Text(), nullable=False),
     sa.Column('author', sa.String(length=128), nullable=False),
-    sa.Column('published_at', bot.db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('published_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_flow_versions')),
     sa.UniqueConstraint('flow_id', 'version', name='uq_flow_versions_flow_id_version')
     )
@@ -44,7 +44,7 @@ def upgrade() -> None:
     sa.Column('latitude', sa.Float(), nullable=False),
     sa.Column('longitude', sa.Float(), nullable=False),
     sa.Column('notes', sa.String(length=200), nullable=False),
-    sa.Column('imported_at', bot.db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('imported_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_polling_stations')),
     sa.UniqueConstraint('village_code', 'number', name='uq_polling_stations_village_code_number')
     )
@@ -55,7 +55,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('contact_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('topic', sa.String(length=64), nullable=False),
-    sa.Column('created_at', bot.db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_reminder_subscriptions_contact_id_contacts'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder_subscriptions')),
     sa.UniqueConstraint('contact_id', 'topic', name='uq_reminder_subscriptions_contact_id_topic')
@@ -71,7 +71,7 @@ def upgrade() -> None:
     sa.Column('place', sa.Text(), nullable=False),
     sa.Column('occurred', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('created_at', bot.db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_reports_contact_id_contacts'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reports'))
     )

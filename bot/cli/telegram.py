@@ -8,7 +8,8 @@ import logging
 import signal
 import sys
 
-from .settings import Settings, SettingsError
+from bot.cli.common import migrate
+from bot.settings import Settings, SettingsError
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -40,8 +41,8 @@ async def set_webhook(settings: Settings) -> str:
     """Register ``<public url>/webhooks/telegram/<bot id>`` with the secret; return the URL."""
     from telegram.error import TelegramError
 
-    from .channels.telegram import ALLOWED_UPDATES, bot_id
-    from .messaging import start_bot
+    from bot.channels.telegram import ALLOWED_UPDATES, bot_id
+    from bot.channels.messaging import start_bot
 
     assert settings.public_url is not None and settings.telegram_webhook_secret is not None
     url = f"{settings.public_url.rstrip('/')}/webhooks/telegram/{bot_id(settings)}"
@@ -61,11 +62,10 @@ def _telegram(settings: Settings, args: argparse.Namespace) -> int:
         print("suara: use `suara telegram --polling` or `suara telegram set-webhook`", file=sys.stderr)
         return 2
     _require_token(settings)
-    from .cli import _migrate
-    from .logs import configure_logging
+    from bot.telemetry.logs import configure_logging
 
     configure_logging(settings.log_level)
-    _migrate(settings)
+    migrate(settings)
     print("suara: Telegram long polling (Ctrl-C to stop)", file=sys.stderr)
     asyncio.run(run_polling(settings))
     return 0
@@ -73,12 +73,12 @@ def _telegram(settings: Settings, args: argparse.Namespace) -> int:
 
 async def run_polling(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Serve Telegram through ``getUpdates`` until ``stop`` is set (or SIGINT/SIGTERM)."""
-    from .channels.telegram import poll
-    from .db.engine import create_engine
-    from .loop import utcnow
-    from .messaging import open_messaging, start_bot
-    from .metrics import Metrics
-    from .runtime import build_loop
+    from bot.channels.telegram import poll
+    from bot.storage.engine import create_engine
+    from bot.conversation.loop import utcnow
+    from bot.channels.messaging import open_messaging, start_bot
+    from bot.telemetry.metrics import Metrics
+    from bot.runtime import build_loop
 
     stop = stop or asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -1,0 +1,31 @@
+"""The error middleware: never a traceback to a voter or a staff member."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from aiohttp import web
+
+log = logging.getLogger("suara.app")
+
+MAX_BODY_BYTES = 64 * 1024
+INTERNAL_ERROR = {
+    "error": "Terjadi kesalahan di server. Silakan coba lagi. / Something went wrong on the server. Please try again."
+}
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Callable) -> web.StreamResponse:
+    """HTTP errors get a short JSON body, bugs a generic one (and a log line with the path)."""
+    try:
+        return await handler(request)
+    except web.HTTPRequestEntityTooLarge:
+        return web.json_response(
+            {"error": f"Pesan terlalu besar (maks. {MAX_BODY_BYTES // 1024} KiB). / Request too large."}, status=413
+        )
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("request_failed", extra={"path": request.path})
+        return web.json_response(INTERNAL_ERROR, status=500)
