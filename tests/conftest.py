@@ -14,7 +14,7 @@ from aiohttp import ClientSession, web
 
 from bot.app import create_app
 from bot.storage.migrate import upgrade
-from bot.storage.models import Base
+from bot.storage.schema import metadata
 from bot.settings import Settings
 
 POSTGRES_ADMIN_URL = os.environ.get("SUARA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -51,7 +51,7 @@ def postgres_url() -> Iterator[str]:
 
 
 def _truncate_all(url: str) -> None:
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
     asyncio.run(_run_sql(url, f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 

@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from bot.storage.engine import create_engine
-from bot.storage.models import Base
+from bot.storage.schema import metadata
 from bot.settings import Settings
 
 
@@ -16,7 +16,7 @@ async def test_migrations_create_exactly_the_models(settings: Settings) -> None:
     try:
         async with engine.connect() as connection:
             diff = await connection.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": False}), Base.metadata)
+                lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": False}), metadata)
             )
     finally:
         await engine.dispose()

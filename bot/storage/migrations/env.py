@@ -7,9 +7,9 @@ import asyncio
 from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.storage.models import Base
+from bot.storage.schema import metadata
 
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def _run(connection) -> None:  # noqa: ANN001 - a sync Connection
