@@ -21,7 +21,10 @@ async def test_body_over_64_kib_is_refused_with_413(server: str, http: ClientSes
 @pytest.mark.parametrize(
     "body",
     [b"not json", b"[]", b'{"contact": "a b", "id": "1", "text": "x"}', b'{"contact": "a", "id": "1", "text": 5}',
-     b'{"contact": "a", "id": "1", "payload": ""}', b'{"contact": "a", "id": "' + b"9" * 65 + b'", "text": "x"}'],
+     b'{"contact": "a", "id": "1", "payload": ""}', b'{"contact": "a", "id": "' + b"9" * 65 + b'", "text": "x"}',
+     b"[" * 5000, b'{"contact": "a", "id": "1", "text": "x", "n": NaN}', b'{"contact": "a", "id": "1", "x": 1e999}',
+     b'{"contact": "a", "id": "1", "location": {"latitude": ' + b"9" * 5000 + b', "longitude": 1}}',
+     b"\xff\xfe not utf-8"],
 )
 async def test_malformed_bodies_get_a_clear_400(server: str, http: ClientSession, body: bytes) -> None:
     async with http.post(f"{server}/api/web/messages", data=body, headers={"Content-Type": "application/json"}) as r:

@@ -235,7 +235,8 @@ async def test_hostile_but_signed_payloads_do_no_harm(
     from bot.channels.whatsapp import sign
 
     url = f"{server.url}/webhooks/whatsapp"
-    for raw in (b"not json", b"[]", b'{"object": "page"}'):
+    for raw in (b"not json", b"[]", b'{"object": "page"}', b"[" * 5000, b'{"object": NaN}', b'{"entry": 1e999}',
+                b'{"object": "whatsapp_business_account", "entry": [{"changes": 5}]}'):
         async with http.post(url, data=raw, headers={"X-Hub-Signature-256": sign(APP_SECRET, raw)}) as response:
             assert response.status == 400 and "Traceback" not in await response.text()
     garbage = fake.location_message(VOTER, 0, 0)

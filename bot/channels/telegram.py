@@ -30,6 +30,7 @@ from telegram.request import HTTPXRequest
 from bot.storage import turns as store
 from bot.storage.models import Message, OutboxMessage
 from bot.channels.inbox import Inbox
+from bot.channels.json_body import decode
 from bot.server.keys import SETTINGS
 from bot.conversation.loop import ConversationLoop
 from bot.conversation.messages import InboundMessage, OutboundMessage
@@ -140,6 +141,18 @@ def chat_key(update: dict[str, Any]) -> str | None:
     return None
 
 
+def check_update(update: dict[str, Any], bot: Bot) -> None:
+    """Refuse now (``ValueError``) an update that could not be processed later."""
+    if not isinstance(update.get("update_id"), int) or isinstance(update.get("update_id"), bool):
+        raise ValueError("update_id must be an integer")
+    try:
+        Update.de_json(update, bot)
+    except (TypeError, KeyError, AttributeError, ValueError, OverflowError, OSError) as exc:
+        # PTB documents no exception set; these are what odd fields (a null, a date out of
+        # range, a wrong type) raise while it builds the objects.
+        raise ValueError(f"not a Telegram update ({type(exc).__name__})") from None
+
+
 class TelegramChannel:
     """Turns Telegram updates into loop input, and the loop's replies into sends."""
 
@@ -153,14 +166,8 @@ class TelegramChannel:
 
     async def accept(self, update: dict[str, Any]) -> bool:
         """Store an update (from the webhook or a poll) for background processing."""
-        update_id = update.get("update_id")
-        if not isinstance(update_id, int):
-            raise ValueError("update_id must be an integer")
-        try:  # refuse now what could not be processed later
-            Update.de_json(update, self.bot)
-        except (TypeError, KeyError, AttributeError, ValueError) as exc:
-            raise ValueError(f"not a Telegram update ({type(exc).__name__})") from None
-        return await self.inbox.accept(CHANNEL, str(update_id), chat_key(update) or "none", update)
+        check_update(update, self.bot)
+        return await self.inbox.accept(CHANNEL, str(update["update_id"]), chat_key(update) or "none", update)
 
     async def process(self, data: dict[str, Any]) -> None:
         update = Update.de_json(data, self.bot)
@@ -246,7 +253,7 @@ async def webhook(request: web.Request) -> web.Response:
         log.warning("telegram_bad_secret")
         return web.json_response({"error": "unauthorized"}, status=401)
     try:
-        update = await request.json()
+        update = decode(await request.read())
         if not isinstance(update, dict):
             raise ValueError("an update is a JSON object")
         await request.app[TELEGRAM].accept(update)

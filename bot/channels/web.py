@@ -14,7 +14,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.server.keys import LOOP, CLOCK
+from bot.channels.json_body import BadBody, decode
+from bot.server.keys import CLOCK, LOOP
 from bot.conversation.messages import InboundMessage, OutboundMessage
 
 CHANNEL = "web"
@@ -37,11 +38,9 @@ async def chat_page(request: web.Request) -> web.FileResponse:
 @routes.post("/api/web/messages")
 async def post_message(request: web.Request) -> web.Response:
     try:
-        body = await request.json()
-        inbound = parse_body(body, request.app[CLOCK]())
-    except (ValueError, BadRequest) as exc:
-        message = str(exc) if isinstance(exc, BadRequest) else "body is not valid JSON"
-        return web.json_response({"error": message}, status=400)
+        inbound = parse_body(decode(await request.read()), request.app[CLOCK]())
+    except (BadBody, BadRequest) as exc:
+        return web.json_response({"error": str(exc)}, status=400)
     result = await request.app[LOOP].handle(inbound)
     return web.json_response({"replies": [_reply_json(r) for r in result.replies], "duplicate": result.duplicate})
 

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import ChannelIdentity, Message, OutboxMessage
 from bot.channels.inbox import Inbox
+from bot.channels.json_body import decode
 from bot.server.keys import SETTINGS
 from bot.conversation.loop import ConversationLoop
 from bot.conversation.messages import InboundMessage, OutboundMessage
@@ -319,8 +320,8 @@ async def webhook(request: web.Request) -> web.Response:
         log.warning("whatsapp_bad_signature")
         return web.json_response({"error": "unauthorized"}, status=401)
     try:
-        found = events(json.loads(raw))
-    except (ValueError, AttributeError, TypeError) as exc:
+        found = events(decode(raw))
+    except (ValueError, AttributeError, TypeError, KeyError) as exc:
         return web.json_response({"error": f"bad payload: {exc}"}, status=400)
     channel = request.app[WHATSAPP]
     for event_id, wa_id, event in found:
