@@ -25,6 +25,7 @@ from .events import (
     Handover,
     QueueUnanswered,
     RecordConsent,
+    REPLY_KINDS,
     Reply,
     SetField,
     SetLanguage,
@@ -40,6 +41,7 @@ from .run import Context, Turn
 from .texts import CONSENT_VERSION, text
 
 __all__ = [
+    "REPLY_KINDS",
     "CONSENT_VERSION",
     "ELECTION_FILE",
     "ELECTION_ID",

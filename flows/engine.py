@@ -123,7 +123,7 @@ class _Conversation:
                 self._menu()
                 return
             self.events.append(Reply(answer_text(entry.answer_in(self.language), entry.source.title,
-                                                 entry.source.url), answer_id=entry.id))
+                                                 entry.source.url), answer_id=entry.id, kind="answer"))
             self._reprompt()
         elif payload.startswith(PAYLOAD_ANSWER) and self.position is not None:
             self._answer()
@@ -175,7 +175,8 @@ class _Conversation:
         if isinstance(result, Abstain):
             self.events += [
                 QueueUnanswered(parse.redacted, result.candidates),
-                Reply(text("fallback", self.language), (Button(label("human", self.language), PAYLOAD_HUMAN),)),
+                Reply(text("fallback", self.language), (Button(label("human", self.language), PAYLOAD_HUMAN),),
+                      kind="not_known"),
             ]
             return
         if isinstance(result, Clarify):
@@ -183,7 +184,7 @@ class _Conversation:
             return
         entry = result.entry
         self.events.append(Reply(answer_text(entry.answer_in(self.language), entry.source.title, entry.source.url),
-                                 answer_id=entry.id))
+                                 answer_id=entry.id, kind="answer"))
 
     def _offer_consent(self) -> None:
         if self.consent is None and CONSENT_FLOW in self.context.library.flows:

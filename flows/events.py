@@ -20,13 +20,23 @@ class Button:
     payload: str
 
 
+#: What a reply is, for dialogue tests and reports: a flow's question, a knowledge answer, a
+#: question between two entries, "I don't know", a neutral decline (candidates, parties), small
+#: talk, an acknowledged concern, the STOP confirmation, a handover, a confirmation, or other.
+REPLY_KINDS = frozenset({
+    "ask", "answer", "clarify", "not_known", "decline_neutral", "small_talk", "acknowledge", "stopped",
+    "handover", "confirm", "say",
+})
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """Send ``text`` (with optional quick-reply buttons) to the voter."""
+    """Send ``text`` (with optional quick-reply buttons) to the voter; ``kind`` is one of REPLY_KINDS."""
 
     text: str
     buttons: tuple[Button, ...] = field(default_factory=tuple)
     answer_id: str | None = None
+    kind: str = "say"
 
 
 @dataclass(frozen=True, slots=True)

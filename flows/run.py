@@ -95,6 +95,8 @@ class Run:
         raw = text if isinstance(text, str) else text.get(self.language)
         return PLACEHOLDER.sub(lambda m: self.value(m.group(1)), raw)
 
-    def say(self, text: Text | str, buttons: tuple[ButtonSpec, ...] = (), answer_id: str | None = None) -> None:
+    def say(
+        self, text: Text | str, buttons: tuple[ButtonSpec, ...] = (), answer_id: str | None = None, kind: str = "say"
+    ) -> None:
         rendered = tuple(Button(self.render(b.label), b.payload) for b in buttons)
-        self.events.append(Reply(self.render(text), rendered, answer_id))
+        self.events.append(Reply(self.render(text), rendered, answer_id, kind))

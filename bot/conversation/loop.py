@@ -208,7 +208,7 @@ class _Turn:
         self.contact.consent = None
         await store.unsubscribe(self.db, self.contact, "all")
         store.audit(self.db, self._actor, "opt_out", self._actor, {"channel": self.inbound.channel}, self.now)
-        await self._reply(Reply(flows.text("opted_out", self.contact.language)))
+        await self._reply(Reply(flows.text("opted_out", self.contact.language), kind="stopped"))
 
     async def _privacy_request(self, command: str | None, text: str) -> bool:
         """/datasaya and HAPUS DATA (with its confirmation); they work even after STOP."""
@@ -216,9 +216,11 @@ class _Turn:
         payload = self.inbound.payload
         if command == "my_data":
             store.audit(self.db, self._actor, "data_viewed", self._actor, {"channel": self.inbound.channel}, self.now)
-            await self._reply(Reply(wording.describe_data(await privacy.data_summary(self.db, self.contact), language)))
+            summary = await privacy.data_summary(self.db, self.contact)
+            await self._reply(Reply(wording.describe_data(summary, language), kind="answer"))
         elif command == "erase_data":
-            await self._reply(Reply(wording.confirmation_text(language), wording.confirmation_buttons(language)))
+            await self._reply(Reply(wording.confirmation_text(language), wording.confirmation_buttons(language),
+                                    kind="ask"))
         elif payload == wording.PAYLOAD_ERASE_NO:
             await self._reply(Reply(wording.text("cancelled", language)))
         elif payload == wording.PAYLOAD_ERASE_YES or (payload is None and nlu.is_yes(text)):
@@ -230,7 +232,7 @@ class _Turn:
                 return True
             await privacy.erase(self.db, self.contact, channel=self.inbound.channel,
                                 timezone=self.default_timezone, now=self.now)
-            await self._reply(Reply(wording.text("erased", language)))
+            await self._reply(Reply(wording.text("erased", language), kind="confirm"))
         else:
             return False
         return True
@@ -274,7 +276,8 @@ class _Turn:
             buttons=reply.buttons, answer_id=reply.answer_id, now=self.now,
         )
         self.replies.append(
-            OutboundMessage(self.inbound.channel, self.inbound.external_id, reply.text, reply.buttons, message.id)
+            OutboundMessage(self.inbound.channel, self.inbound.external_id, reply.text, reply.buttons, message.id,
+                            reply.kind)
         )
 
 

@@ -36,6 +36,7 @@ class OutboundMessage:
     text: str
     buttons: tuple[Button, ...] = field(default_factory=tuple)
     stored_id: int | None = None
+    kind: str = "say"  # flows.REPLY_KINDS: what the reply is, for dialogue tests and reports
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,4 +55,4 @@ def answer_text(answer: str, source_title: str, source_url: str) -> str:
 def clarify_reply(result: Clarify, language: Language) -> Reply:
     """Ask which of two close entries the voter meant; each button answers one of them."""
     buttons = tuple(Button(option.question_in(language)[:60], PAYLOAD_QUESTION + option.id) for option in result.options)
-    return Reply(text("clarify", language), buttons)
+    return Reply(text("clarify", language), buttons, kind="clarify")

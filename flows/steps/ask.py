@@ -84,7 +84,7 @@ class Ask(Step):
     def execute(self, run: Run) -> Outcome:
         """Reaching the step asks the question; the answer arrives with a later turn."""
         if self.question is not None:
-            run.say(self.question, self.buttons())
+            run.say(self.question, self.buttons(), kind="ask")
         return WAIT
 
 

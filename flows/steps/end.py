@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..events import Handover
 from ..model import Problems, Step, Text, parse_text
 from ..run import END, Outcome, Run
 from ..yaml_source import Mapping, Pos
@@ -35,8 +36,9 @@ class EndStep(Step):
         return self.texts_of(self.text)
 
     def execute(self, run: Run) -> Outcome:
+        """The last message confirms what the flow did: a handover when it asked for a person."""
         if self.text is not None:
-            run.say(self.text)
+            run.say(self.text, kind="handover" if any(isinstance(e, Handover) for e in run.events) else "confirm")
         return END
 
 
