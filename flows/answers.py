@@ -10,6 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from nlu.regions import region_by_code
+from nlu.yes_no import read_yes_no
+
 from .model import PAYLOAD_ANSWER, Text
 from .yaml_source import Pos
 
@@ -17,10 +20,6 @@ if TYPE_CHECKING:
     from .run import Run
     from .steps.ask import Ask
 
-YES = frozenset({"ya", "iya", "y", "yes", "yup", "ok", "oke", "okay", "betul", "benar", "setuju", "boleh",
-                 "mau", "sure", "yeah", "yea", "sip", "siap"})
-NO = frozenset({"tidak", "tdk", "gak", "ga", "nggak", "enggak", "ngga", "no", "nope", "bukan", "jangan",
-                "tak", "belum", "not"})
 _NUMBER = re.compile(r"^-?\d{1,9}$")
 _NO_POS = Pos("<built-in>", 0, 0)
 
@@ -43,6 +42,20 @@ def yes_no_choices() -> tuple[Choice, ...]:
 def read_answer(ask: "Ask", run: "Run") -> str | None:
     """The voter's answer to ``ask`` in this turn, or ``None`` when it is not a valid one."""
     return ANSWER_TYPES[ask.type](ask, run)
+
+
+def prefilled(ask: "Ask", run: "Run") -> str | None:
+    """The answer to ``ask`` already in the message that started the flow: a village or district
+    for a ``region`` question. A place our polling-station data lacks is still taken (by its
+    official name) when nlu recognised it, so the flow says it cannot find it instead of asking
+    again for the place the voter just gave."""
+    parse = run.turn.parse
+    if ask.type != "region" or parse is None:
+        return None
+    if (value := _region(ask, run)) is not None:
+        return value
+    places = [region_by_code(e.value) for e in parse.entities if e.entity == "region" and e.value.count(".") >= 2]
+    return next((place.name for place in places if place is not None), None)
 
 
 def _words(run: "Run") -> str:
@@ -71,14 +84,15 @@ def _choice(ask: "Ask", run: "Run") -> str | None:
 def _yes_no(ask: "Ask", run: "Run") -> str | None:
     if run.turn.payload is not None:
         return _payload_choice(ask, run)
-    words = _words(run).casefold().split()
-    if not words or len(words) > 4:
-        return None
-    if words[0] in NO or any(w in NO for w in words[1:2]):
-        return "no"
-    if words[0] in YES:
-        return "yes"
-    return None
+    parse = run.turn.parse
+    reading = read_yes_no(parse.text, parse.normalised) if parse else None
+    return reading if reading in ("yes", "no") else None
+
+
+def is_unsure(run: "Run") -> bool:
+    """The voter says they don't know ("ga tau", "not sure"): a reason to take the fallback."""
+    parse = run.turn.parse
+    return parse is not None and read_yes_no(parse.text, parse.normalised) == "unsure"
 
 
 def _number(ask: "Ask", run: "Run") -> str | None:

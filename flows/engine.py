@@ -20,8 +20,12 @@ from datetime import datetime
 from knowledge import Abstain, Answer, Clarify
 from nlu import Language
 
+from nlu.conversation_acts import is_question, small_talk
+from nlu.yes_no import read_yes_no
+
 from .actions.answer_question import answer_text, clarify_reply
-from .answers import read_answer
+from .acts import PAYLOAD_LEAVE, PAYLOAD_RESUME, act_of, continue_offer, reply_to
+from .answers import is_unsure, prefilled, read_answer
 from .events import Button, Event, FlowEnded, FlowStarted, QueueUnanswered, Reply, SetLanguage, SetSignal
 from .model import PAYLOAD_ANSWER, PAYLOAD_QUESTION, Flow
 from .run import Context, End, Run, StartFlow, Turn, Wait
@@ -42,6 +46,10 @@ MENU_FLOW, CONSENT_FLOW = "menu", "consent"
 CANCEL_WORDS = frozenset({"batal", "batalkan", "cancel", "udahan", "sudahi"})
 BACK_WORDS = frozenset({"kembali", "back", "balik", "sebelumnya"})
 MENU_WORDS = frozenset({"menu", "menu utama", "main menu"})
+# After this many messages in a row that answer something else, the voter leaves the flow.
+MAX_DIGRESSIONS = 2
+# Remembered for one turn after the consent question, so a typed "ya boleh" answers it.
+CONSENT_PENDING = "session.consent_pending"
 # A guard against run-away flows: the validator rejects loops without a question, and
 # cross-flow gotos are bounded here.
 MAX_STEPS_PER_TURN = 60
@@ -66,6 +74,7 @@ class _Conversation:
     consent: bool | None = None
     region: str = ""
     knowledge_result: Answer | Clarify | Abstain | None = None
+    consent_pending: bool = False
 
     @classmethod
     def start(cls, session: Session, turn: Turn, context: Context) -> "_Conversation":
@@ -76,7 +85,8 @@ class _Conversation:
         position = session.get("flow")
         returning = _is_expired(session, turn.now, context)
         self = cls(turn, context, context.language, memory, position if _is_position(position) else None,
-                   returning, consent=context.consent, region=context.region or "")
+                   returning, consent=context.consent, region=context.region or "",
+                   consent_pending=memory.pop(CONSENT_PENDING, None) == "yes")
         if turn.parse is not None and turn.parse.language != context.language:
             self.language = turn.parse.language
             self.events.append(SetLanguage(self.language))
@@ -87,6 +97,10 @@ class _Conversation:
         return self
 
     def session(self) -> Session:
+        if self.consent is None and any(
+            b.payload == PAYLOAD_CONSENT_YES for e in self.events if isinstance(e, Reply) for b in e.buttons
+        ):
+            self.memory[CONSENT_PENDING] = "yes"
         result: Session = {"last_seen": self.turn.now.isoformat(), "memory": dict(self.memory)}
         if self.position is not None:
             result["flow"] = self.position
@@ -110,6 +124,10 @@ class _Conversation:
             self._on_text(parse.normalised.strip(" .!?,"), intent)
         elif self.turn.location is not None:
             self._on_location()
+        elif parse is not None and act_of(parse) == "small_talk":  # emoji only: 👍, 🙏
+            self.events.append(reply_to("small_talk", parse, self.language, self.consent))
+            if self.position is not None and (current := self._current()) is not None:
+                self._digressed(current[0])
         elif parse is not None:
             self.events.append(Reply(text("empty", self.language)))
 
@@ -127,6 +145,12 @@ class _Conversation:
             self._reprompt()
         elif payload.startswith(PAYLOAD_ANSWER) and self.position is not None:
             self._answer()
+        elif payload == PAYLOAD_RESUME and self.position is not None:
+            self.position["digressions"] = 0
+            self._reprompt()
+        elif payload == PAYLOAD_LEAVE and self.position is not None:
+            self._leave("cancelled")
+            self.events.append(Reply(text("left_flow", self.language)))
         elif (flow := library.for_payload(payload)) is not None:
             self._leave("replaced")
             self._begin(flow)
@@ -142,12 +166,35 @@ class _Conversation:
             self._menu()
         elif self.position is not None:
             self._answer()
-        elif (flow := self.context.library.for_text(self.turn.parse.text, words, intent)) is not None:  # type: ignore[union-attr]
-            self._begin(flow)
+        elif (consent := self._typed_consent()) is not None:
+            self._on_payload(consent)
+        else:
+            self._outside_flow(words, intent)
+
+    def _outside_flow(self, words: str, intent: str | None) -> None:
+        """Neutrality first, then a flow the message starts, small talk, a concern, a question."""
+        parse = self.turn.parse
+        assert parse is not None
+        act = act_of(parse)
+        flow = self.context.library.for_text(parse.text, words, intent) if act != "candidate" else None
+        if flow is not None and (act != "small_talk" or small_talk(parse.text, parse.normalised, intent) == "greet"):
+            self._begin(flow, prefill=True)  # a greeting starts the welcome; thanks and "ok" get a word back
+        elif act is not None:
+            self.events.append(reply_to(act, parse, self.language, self.consent))
+            if act == "concern":
+                self._offer_consent()
         else:
             self._answer_question()
-            if self.turn.parse and self.turn.parse.signals:
+            if parse.signals:
                 self._offer_consent()
+
+    def _typed_consent(self) -> str | None:
+        """Right after the consent question, a typed yes or no answers it like its buttons."""
+        parse = self.turn.parse
+        if not self.consent_pending or self.consent is not None or parse is None:
+            return None
+        reading = read_yes_no(parse.text, parse.normalised)
+        return {"yes": PAYLOAD_CONSENT_YES, "no": PAYLOAD_CONSENT_NO}.get(reading or "")
 
     def _on_location(self) -> None:
         if self.position is not None:
@@ -260,18 +307,42 @@ class _Conversation:
                 run.results[ask.save_as] = value
             self._continue(run, ask.next)
             return
+        if ask.type == "yes_no" and ask.fallback and is_unsure(run):
+            self._continue(run, ask.fallback)  # "ga tau": the flow's way on for the unsure
+            return
         if parse is not None and parse.normalised:
             intent = parse.intent.name if parse.intent else None
+            act = act_of(parse)
             other = self.context.library.for_text(parse.text, parse.normalised, intent)
-            if other is not None and other.id != flow.id and intent not in ("greet", "thanks"):
-                self._leave("replaced")
-                self._begin(other)
+            if other is not None and other.id not in (flow.id, MENU_FLOW) and act in (None, "concern"):
+                self._leave("replaced")  # the voter asked for another flow ("eh, mau lapor …")
+                self._begin(other, prefill=True)
                 return
-            if self._knows():
+            if act is not None:
+                self.events.append(reply_to(act, parse, self.language, self.consent))
+                self._digressed(flow)
+                return
+            # A question, or a message knowledge answers outright, is something else; a place
+            # that is not in our data is a wrong answer to try again.
+            if is_question(parse.text, parse.normalised) or isinstance(self._knowledge(), Answer):
                 self._answer_question()
-                self._reprompt()
+                self._digressed(flow)
                 return
         self._retry(flow, ask)
+
+    def _digressed(self, flow: Flow) -> None:
+        """After answering something else: offer to go on, or leave when it keeps happening."""
+        assert self.position is not None
+        digressions = int(self.position.get("digressions", 0)) + 1  # type: ignore[call-overload]
+        if digressions >= MAX_DIGRESSIONS:
+            self._leave("digressed")
+            title = flow.title.get(self.language)
+            self.events.append(Reply(text("left_after_digressions", self.language).format(flow=title),
+                                     (Button(title, PAYLOAD_FLOW + flow.id),
+                                      Button(label("menu", self.language), PAYLOAD_MENU))))
+            return
+        self.position["digressions"] = digressions
+        self.events.append(continue_offer(flow.title.get(self.language), self.language))
 
     def _knows(self) -> bool:
         return not isinstance(self._knowledge(), Abstain)
@@ -293,11 +364,12 @@ class _Conversation:
         ask.execute(run)
         self.events.extend(run.events)
 
-    def _begin(self, flow: Flow) -> None:
+    def _begin(self, flow: Flow, prefill: bool = False) -> None:
+        """Start ``flow``; with ``prefill``, a place named in this message answers its first question."""
         self.events.append(FlowStarted(flow.id, flow.version))
         self.position = {"id": flow.id, "version": flow.version, "step": flow.start, "results": {},
                          "retries": 0, "history": []}
-        self._run(flow, flow.start, {})
+        self._continue(self._new_run(flow, {}), flow.start, prefill=prefill)
 
     def _new_run(self, flow: Flow, results: dict[str, str]) -> Run:
         return Run(self.context, self.turn, self.language, flow, results, self.memory, [], self.consent, self.region)
@@ -305,8 +377,11 @@ class _Conversation:
     def _run(self, flow: Flow, step_id: str, results: dict[str, str]) -> None:
         self._continue(self._new_run(flow, results), step_id)
 
-    def _continue(self, run: Run, step_id: str | None) -> None:
-        """Execute steps from ``step_id`` until one waits, the flow ends or the guard trips."""
+    def _continue(self, run: Run, step_id: str | None, prefill: bool = False) -> None:
+        """Execute steps from ``step_id`` until one waits, the flow ends or the guard trips.
+
+        With ``prefill``, the first question is answered from the message that started the flow
+        when it already names what the question asks ("tps saya di desa Sukajadi")."""
         steps_taken = 0
         while True:
             steps_taken += 1
@@ -318,6 +393,16 @@ class _Conversation:
                 self._leave("failed")
                 self.events.append(Reply(text("flow_gone", self.language)))
                 return
+            elif prefill and isinstance(step, Ask):
+                prefill = False
+                value = prefilled(step, run)
+                if value is None:
+                    continue  # the same step, now asked
+                run.results["answer"] = value
+                if step.save_as:
+                    run.results[step.save_as] = value
+                step_id = step.next
+                continue
             else:
                 outcome = step.execute(run)
             if isinstance(outcome, Wait):

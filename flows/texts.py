@@ -73,11 +73,59 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "Thanks for sharing your location. To find the nearest polling station, type \"find my TPS\" "
         "and then send your location.",
     },
+    "small_talk_thanks": {
+        "id": "Sama-sama! Ada lagi yang ingin ditanyakan soal pemilu?",
+        "en": "You're welcome! Anything else about the election?",
+    },
+    "small_talk_greet": {
+        "id": "Halo! Ada yang bisa saya bantu soal pemilu?",
+        "en": "Hello! How can I help with the election?",
+    },
+    "small_talk_bye": {
+        "id": "Sampai jumpa! Jangan lupa datang ke TPS, ya.",
+        "en": "Goodbye! Don't forget to go and vote.",
+    },
+    "small_talk_ack": {
+        "id": "Siap! Ketik pertanyaan Anda kapan saja, atau ketik menu.",
+        "en": "Got it! Type your question any time, or type menu.",
+    },
+    "decline_neutral": {
+        "id": "Suara netral: kami tidak memberi rekomendasi calon atau partai dan tidak memihak siapa pun. "
+        "Pilihan sepenuhnya ada di tangan Anda. Profil resmi calon, partai, visi dan misinya ada di situs KPU: "
+        "https://infopemilu.kpu.go.id",
+        "en": "Suara is neutral: we don't recommend candidates or parties and take no side. The choice is "
+        "entirely yours. Official profiles of candidates and parties, with their programmes, are on the KPU "
+        "site: https://infopemilu.kpu.go.id",
+    },
+    "concern_noted": {
+        "id": "Terima kasih sudah bercerita. Keluhan soal {issues} kami catat. Suara tidak bisa menyelesaikannya "
+        "sendiri, tetapi catatan ini membantu penyelenggara memahami apa yang penting bagi warga.",
+        "en": "Thank you for telling us. We've noted your concern about {issues}. Suara can't fix it itself, "
+        "but these notes help the organisers understand what matters to voters.",
+    },
+    "concern_heard": {
+        "id": "Terima kasih sudah bercerita soal {issues}. Kami hanya mencatat keluhan bila Anda setuju.",
+        "en": "Thank you for telling us about {issues}. We only note concerns if you agree.",
+    },
+    "continue_offer": {
+        "id": "Lanjut ke \"{flow}\"?",
+        "en": "Continue with \"{flow}\"?",
+    },
+    "left_after_digressions": {
+        "id": "Kita tunda dulu \"{flow}\", ya. Tekan tombol di bawah untuk memulainya lagi, atau ketik menu.",
+        "en": "Let's leave \"{flow}\" for now. Press the button below to start it again, or type menu.",
+    },
+    "left_flow": {
+        "id": "Baik, kita berhenti di situ. Ketik menu untuk pilihan lain, atau ketik pertanyaan Anda.",
+        "en": "All right, we'll stop there. Type menu for other options, or type your question.",
+    },
 }
 
 BUTTONS: dict[str, dict[Language, str]] = {
     "menu": {"id": "Menu bantuan", "en": "Help menu"},
     "human": {"id": "Bicara dengan petugas", "en": "Talk to a person"},
+    "continue": {"id": "Lanjut", "en": "Continue"},
+    "leave": {"id": "Tidak, terima kasih", "en": "No, thanks"},
 }
 
 

@@ -157,7 +157,7 @@ class _Turn:
             self.contact.source = self.inbound.source[:128]
 
         if command == "opt_out":
-            await self._opt_out()
+            await self._opt_out(session_timeout)
             return self.replies
         if await self._privacy_request(command, text):
             return self.replies
@@ -201,8 +201,12 @@ class _Turn:
             received_at=self.inbound.received_at, now=self.now,
         )
 
-    async def _opt_out(self) -> None:
+    async def _opt_out(self, session_timeout: timedelta) -> None:
+        """STOP wins over everything, the flow the voter was in included: it ends here."""
         self.contact.opted_out = True
+        session = await store.load_session(self.db, self.contact.id, self.now)
+        if session.pop("flow", None) is not None:
+            await store.save_session(self.db, self.contact.id, session, self.now, session_timeout)
         if self.contact.consent:
             store.record_consent(self.db, self.contact, "withdrawn", flows.CONSENT_VERSION, self.inbound.channel, self.now)
         self.contact.consent = None
