@@ -32,8 +32,9 @@ async def test_find_tps_by_a_misspelt_village_with_a_question_in_between(server:
     voter = WebVoter(http, server)
     (question,) = await voter.say("cari TPS")
     assert "kelurahan/desa" in question["text"]
-    answer, again = await voter.say("jam berapa TPS buka?")
-    assert "07.00" in answer["text"] and again["text"] == question["text"]
+    answer, offer = await voter.say("jam berapa TPS buka?")
+    assert "07.00" in answer["text"] and offer["text"] == 'Lanjut ke "Cari TPS"?'  # not the question again
+    assert [b["payload"] for b in offer["buttons"]] == ["resume:yes", "resume:no"]
     found, closing = await voter.say("sukagalh")
     assert "TPS 001, Kel./Desa Sukagalih, Kec. Sukajadi" in found["text"]
     assert "Jl." in found["text"] and "openstreetmap.org/?mlat=" in found["text"]
