@@ -41,10 +41,7 @@ def parse_library(sources: dict[str, str], history: Iterable[Flow] = ()) -> tupl
         flow = parse_flow(raw, name, sources[name], problems)
         if flow is None:
             continue
-        if flow.id in flows:
-            problems.add(Pos(name, 1, 1), f"flow id '{flow.id}' is already used by {flows[flow.id].file}")
-            continue
-        flows[flow.id] = flow
+        problems.keep_unique(flows, flow.id, flow, name, "flow")
     problems.extend(validate_library(flows, election))
     versions = {(f.id, f.version): f for f in (*history, *flows.values())}
     unique = {(str(p.pos), p.message): p for p in problems}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from nlu import Language
 
@@ -41,6 +41,14 @@ class Problems(list[Problem]):
 
     def add(self, pos: Pos, message: str) -> None:
         self.append(Problem(pos, message))
+
+    def keep_unique(self, found: dict[str, Any], item_id: str, item: Any, file: str, kind: str) -> None:
+        """Keep ``item`` (parsed from ``file``) under ``item_id`` in ``found``, unless another file
+        already uses that id: then it is a problem at the start of ``file`` and is left out."""
+        if item_id in found:
+            self.add(Pos(file, 1, 1), f"{kind} id '{item_id}' is already used by {found[item_id].file}")
+        else:
+            found[item_id] = item
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.storage.models import Base, Id, UTCDateTime
+from bot.storage.models import Base, Id, PublishedSource, UTCDateTime
 
 #: Reminder states. ``planned`` rows wait for ``due_at``; the others are final or in flight.
 REMINDER_STATES = ("planned", "sending", "sent", "delivered", "read", "failed", "skipped", "held", "cancelled")
@@ -33,7 +33,7 @@ class Campaign(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class CampaignVersion(Base):
+class CampaignVersion(PublishedSource, Base):
     """One published text of a campaign file (kept for history and for the rows planned from it)."""
 
     __tablename__ = "campaign_versions"
@@ -41,11 +41,6 @@ class CampaignVersion(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     campaign_id: Mapped[str] = mapped_column(String(64))
-    version: Mapped[str] = mapped_column(String(64))  # SHA-256 of the source
-    file: Mapped[str] = mapped_column(String(255))
-    source: Mapped[str] = mapped_column(Text)
-    author: Mapped[str] = mapped_column(String(128))
-    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class SavedSegment(Base):

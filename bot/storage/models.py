@@ -242,7 +242,17 @@ class WebhookEvent(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class FlowVersion(Base):
+class PublishedSource:
+    """The columns of a staff file published as one version: its hash, file, text, author, time."""
+
+    version: Mapped[str] = mapped_column(String(64))  # SHA-256 of the source
+    file: Mapped[str] = mapped_column(String(255))
+    source: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(128))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FlowVersion(PublishedSource, Base):
     """One published version of a flow (or of the election settings, ``flow_id`` ``@election``).
 
     The live version of a flow is its newest row; older rows stay so that a session finishes
@@ -254,11 +264,6 @@ class FlowVersion(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     flow_id: Mapped[str] = mapped_column(String(64))
-    version: Mapped[str] = mapped_column(String(64))  # SHA-256 of the source
-    file: Mapped[str] = mapped_column(String(255))
-    source: Mapped[str] = mapped_column(Text)
-    author: Mapped[str] = mapped_column(String(128))
-    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class PollingStationRow(Base):

@@ -89,10 +89,7 @@ def parse_campaigns(sources: dict[str, str], topics: Iterable[str] = KNOWN_TOPIC
         problems.extend(found)
         if campaign is None:
             continue
-        if campaign.id in campaigns:
-            problems.add(Pos(name, 1, 1), f"campaign id '{campaign.id}' is already used by {campaigns[campaign.id].file}")
-            continue
-        campaigns[campaign.id] = campaign
+        problems.keep_unique(campaigns, campaign.id, campaign, name, "campaign")
     return campaigns, problems
 
 

@@ -105,6 +105,11 @@ def _spec(name: str, kind: Kind, operators: tuple[str, ...], fact: str, id_: str
     return FieldSpec(name, kind, operators, fact, id_, en, example, **extra)  # type: ignore[arg-type]
 
 
+def _flag(name: str, fact: str, id_: str, en: str) -> FieldSpec:
+    """A yes/no field: ``= yes`` / ``= no`` (and ``!=``), with ``NAME = yes`` as its example."""
+    return _spec(name, Kind.YES_NO, _EQ, fact, id_, en, f"{name} = yes", values=_YES_NO)
+
+
 _ALL = (
     _spec("region", Kind.REGION, _EQ, "region",
           "Wilayah pemilih (nama atau kode Kemendagri); cocok juga untuk wilayah di dalamnya.",
@@ -130,23 +135,14 @@ _ALL = (
           "Isu yang pernah disebut pemilih (daftar isu di nlu/data/signals.yml).",
           "An issue the voter has raised (the issues in nlu/data/signals.yml).",
           "issue = environment", values=issue_names, aliases=issue_aliases),
-    _spec("first_time_voter", Kind.YES_NO, _EQ, "signals.first_time_voter",
-          "Pemilih pemula (ya/tidak).", "First-time voter (yes/no).",
-          "first_time_voter = yes", values=_YES_NO),
-    _spec("moved_residence", Kind.YES_NO, _EQ, "signals.moved_residence",
-          "Pindah domisili (ya/tidak).", "Moved residence (yes/no).",
-          "moved_residence = yes", values=_YES_NO),
-    _spec("disability_need", Kind.YES_NO, _EQ, "signals.disability_need",
+    _flag("first_time_voter", "signals.first_time_voter", "Pemilih pemula (ya/tidak).", "First-time voter (yes/no)."),
+    _flag("moved_residence", "signals.moved_residence", "Pindah domisili (ya/tidak).", "Moved residence (yes/no)."),
+    _flag("disability_need", "signals.disability_need",
           "Butuh bantuan aksesibilitas (ya/tidak); data kesehatan: pakai hanya untuk menawarkan bantuan.",
-          "Needs accessibility help (yes/no); health data: use only to offer help.",
-          "disability_need = yes", values=_YES_NO),
-    _spec("has_tps", Kind.YES_NO, _EQ, "tps",
-          "TPS pemilih sudah diketahui (ya/tidak).", "The voter's polling station is known (yes/no).",
-          "has_tps = yes", values=_YES_NO),
-    _spec("consent", Kind.YES_NO, _EQ, "consent",
-          "Pemilih sudah memberi persetujuan (ya); tidak = belum atau menolak.",
-          "The voter has given consent (yes); no = not given or refused.",
-          "consent = yes", values=_YES_NO),
+          "Needs accessibility help (yes/no); health data: use only to offer help."),
+    _flag("has_tps", "tps", "TPS pemilih sudah diketahui (ya/tidak).", "The voter's polling station is known (yes/no)."),
+    _flag("consent", "consent", "Pemilih sudah memberi persetujuan (ya); tidak = belum atau menolak.",
+          "The voter has given consent (yes); no = not given or refused."),
     _spec("subscribed", Kind.ENUM, _EQ, "subscriptions",
           "Berlangganan pengingat topik ini (langganan 'all' mencakup semua topik).",
           "Subscribed to reminders of this topic (an 'all' subscription covers every topic).",
