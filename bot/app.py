@@ -8,6 +8,8 @@ from datetime import datetime
 
 from aiohttp import web
 
+from bot.broadcasts.dispatcher import Dispatcher
+from bot.broadcasts.leases import channel_credentials
 from bot.channels import messaging
 from bot.channels import web as web_channel
 from bot.conversation.loop import utcnow
@@ -21,8 +23,13 @@ from bot.storage.content import seed_demo_content
 from bot.storage.engine import create_engine, session_factory
 
 
-def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> web.Application:
-    """Build the server. The database must already be migrated (``suara serve`` does it)."""
+def create_app(
+    settings: Settings, *, clock: Callable[[], datetime] = utcnow, dispatch: bool = False
+) -> web.Application:
+    """Build the server. The database must already be migrated (``suara serve`` does it).
+
+    ``dispatch``: also send due reminders in the background (when a messaging channel is set).
+    """
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[errors])
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
@@ -32,6 +39,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) ->
     app.router.add_routes(web_channel.routes)
     app.router.add_static("/static/", web_channel.STATIC)
     messaging.setup(app)  # Telegram and WhatsApp webhooks, when configured
+    if dispatch and channel_credentials(settings):
+        app.cleanup_ctx.append(_dispatcher)  # after the channels: it shares their sender
     return app
 
 
@@ -47,3 +56,15 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     watcher.cancel()
     await app[LOOP].close()
     await engine.dispose()
+
+
+async def _dispatcher(app: web.Application) -> AsyncIterator[None]:
+    settings, stop = app[SETTINGS], asyncio.Event()
+    dispatcher = Dispatcher(session_factory(app[ENGINE]), app[messaging.MESSAGING].sender,
+                            channel_credentials(settings), clock=app[CLOCK],
+                            lease_timeout=settings.dispatch_lease_timeout_seconds,
+                            batch_size=settings.dispatch_batch_size)
+    running = asyncio.create_task(dispatcher.run(stop))
+    yield
+    stop.set()
+    await running

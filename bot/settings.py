@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, time
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -61,6 +62,15 @@ class Settings(BaseSettings):
     whatsapp_rate_per_second: float = Field(default=80.0, gt=0, le=1000)
     whatsapp_user_rate_per_second: float = Field(default=1 / 6, gt=0, le=100)
     whatsapp_user_burst: int = Field(default=45, ge=1, le=1000)
+    # Reminder dispatch (issue 13): a dispatcher that stops renewing a channel's lease loses it
+    # after this many seconds; how many reminders one claim takes (and at most in flight per channel).
+    dispatch_lease_timeout_seconds: float = Field(default=15.0, ge=1, le=600)
+    dispatch_batch_size: int = Field(default=100, ge=1, le=10000)
+
+    # Reminders (issue 13): local hours in which nothing is sent ("HH:MM-HH:MM"; equal ends: none),
+    # and the masa tenang dates (comma-separated YYYY-MM-DD; empty: the 3 days before voting day).
+    quiet_hours: str = "21:00-06:00"
+    masa_tenang: str = ""
 
     @field_validator("database_url")
     @classmethod
@@ -81,6 +91,23 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone (use one of {', '.join(INDONESIAN_ZONES)})") from exc
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d", value.strip()):
+            raise ValueError("use HH:MM-HH:MM local time, e.g. 21:00-06:00")
+        return value.strip()
+
+    @field_validator("masa_tenang")
+    @classmethod
+    def _dates(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                date.fromisoformat(part)
+            except ValueError:
+                raise ValueError(f"{part!r} is not a date: use YYYY-MM-DD, comma-separated") from None
         return value
 
     @model_validator(mode="after")
@@ -127,6 +154,17 @@ class Settings(BaseSettings):
     @property
     def whatsapp_enabled(self) -> bool:
         return self.whatsapp_token is not None
+
+    @property
+    def quiet_hours_window(self) -> tuple[time, time]:
+        """``SUARA_QUIET_HOURS`` as (start, end) local times."""
+        start, end = self.quiet_hours.split("-")
+        return time.fromisoformat(start), time.fromisoformat(end)
+
+    @property
+    def masa_tenang_dates(self) -> frozenset[date]:
+        """``SUARA_MASA_TENANG`` as dates (empty when not set)."""
+        return frozenset(date.fromisoformat(p.strip()) for p in self.masa_tenang.split(",") if p.strip())
 
     @property
     def is_sqlite(self) -> bool:

@@ -19,6 +19,8 @@ def register(commands: Commands) -> None:
     serve = commands.add_parser("serve", help="migrate the database and run the server with the web chat")
     serve.add_argument("--host", help="address to listen on (default: SUARA_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default: SUARA_PORT or 8080)")
+    serve.add_argument("--no-dispatch", action="store_true",
+                       help="do not send reminders from this process (run `suara dispatch` elsewhere)")
     serve.set_defaults(run=_serve)
 
     chat = commands.add_parser("chat", help="chat with the bot in this terminal (same database as the server)")
@@ -34,7 +36,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     migrate(settings)
     host, port = args.host or settings.host, args.port or settings.port
     print(f"suara: web chat at http://{host}:{port}/ (Ctrl-C to stop)", file=sys.stderr)
-    web.run_app(create_app(settings), host=host, port=port, print=None, access_log=None)
+    app = create_app(settings, dispatch=not args.no_dispatch)
+    web.run_app(app, host=host, port=port, print=None, access_log=None)
     return 0
 
 

@@ -32,6 +32,12 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # SQLite's lower() knows only ASCII; segment queries compare sources with Python's casefold.
+    dbapi_connection.create_function("casefold", 1, _casefold, deterministic=True)
+
+
+def _casefold(value: object) -> str | None:
+    return None if value is None else str(value).casefold()
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

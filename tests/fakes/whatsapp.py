@@ -14,6 +14,7 @@ import itertools
 import json
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import ClientSession, web
@@ -27,7 +28,10 @@ WINDOW_SECONDS = 24 * 3600
 
 class FakeGraphAPI(LoopbackServer):
     def __init__(self, token: str, phone_number_id: str, *, version: str = "v23.0", rate: float = 80,
-                 user_rate: float = 1 / 6, user_burst: int = 45) -> None:
+                 user_rate: float = 1 / 6, user_burst: int = 45,
+                 on_accept: Callable[[dict[str, Any], str], None] | None = None) -> None:
+        """``on_accept(request body, wamid)`` is called for every accepted message (to send status
+        webhooks the way Meta does, say)."""
         self.token, self.phone_number_id, self.version = token, phone_number_id, version
         app = web.Application()
         app.router.add_post("/{version}/{phone_id}/messages", self._messages)
@@ -40,6 +44,7 @@ class FakeGraphAPI(LoopbackServer):
         self._user_rate, self._user_burst = user_rate, user_burst + 1
         self._users: dict[str, Allowance] = {}
         self._ids = itertools.count(1)
+        self._on_accept = on_accept
 
     # --- what tests look at -------------------------------------------------------------------
 
@@ -90,8 +95,11 @@ class FakeGraphAPI(LoopbackServer):
             return _coded(130429)
         if self._users.setdefault(to, Allowance(self._user_rate, self._user_burst)).spend() > 0:
             return _coded(131056)
+        wamid = f"wamid.{uuid.uuid4().hex}"
+        if self._on_accept is not None:
+            self._on_accept(body, wamid)
         return web.json_response({"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}],
-                                  "messages": [{"id": f"wamid.{uuid.uuid4().hex}"}]})
+                                  "messages": [{"id": wamid}]})
 
     # --- webhooks, as Meta sends them ----------------------------------------------------------
 
