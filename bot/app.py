@@ -12,6 +12,7 @@ from bot.broadcasts.dispatcher import Dispatcher
 from bot.broadcasts.leases import channel_credentials
 from bot.channels import messaging
 from bot.channels import web as web_channel
+from bot import console
 from bot.conversation.loop import utcnow
 from bot.runtime import build_loop, knowledge_source
 from bot.server import health
@@ -41,6 +42,7 @@ def create_app(
     messaging.setup(app)  # Telegram and WhatsApp webhooks, when configured
     if dispatch and channel_credentials(settings):
         app.cleanup_ctx.append(_dispatcher)  # after the channels: it shares their sender
+    console.setup(app)  # the staff console at /console/
     return app
 
 

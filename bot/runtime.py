@@ -41,4 +41,4 @@ def build_loop(
 
 
 def knowledge_source(settings: Settings) -> KnowledgeSource:
-    return KnowledgeSource(settings_encoder(settings))
+    return KnowledgeSource(settings_encoder(settings), settings.faq_dir)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from datetime import date, time
 from pathlib import Path
@@ -10,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from knowledge.faq_loader import FAQ_DIR
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/suara.db"
 INDONESIAN_ZONES = ("Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar", "Asia/Jayapura")
@@ -66,6 +70,13 @@ class Settings(BaseSettings):
     # after this many seconds; how many reminders one claim takes (and at most in flight per channel).
     dispatch_lease_timeout_seconds: float = Field(default=15.0, ge=1, le=600)
     dispatch_batch_size: int = Field(default=100, ge=1, le=10000)
+
+    # Staff console (issue 14): the FAQ folder it publishes to (the server watches the same
+    # one), the session cookie's key (32 url-safe base64 bytes; unset: generated once and kept
+    # in the database so every worker shares it) and the idle time that ends a staff session.
+    faq_dir: Path = FAQ_DIR
+    console_secret: SecretStr | None = None
+    console_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
 
     # Reminders (issue 13): local hours in which nothing is sent ("HH:MM-HH:MM"; equal ends: none),
     # and the masa tenang dates (comma-separated YYYY-MM-DD; empty: the 3 days before voting day).
@@ -136,6 +147,20 @@ class Settings(BaseSettings):
         # Telegram allows 1-256 of A-Z a-z 0-9 _ -; we ask for at least 16 so it is not guessable.
         if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", value.get_secret_value()):
             raise ValueError("use 16-256 letters, digits, '_' or '-'")
+        return value
+
+    @field_validator("console_secret")
+    @classmethod
+    def _console_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return value
+        try:
+            key = base64.urlsafe_b64decode(value.get_secret_value().encode())
+        except (binascii.Error, ValueError):
+            key = b""
+        if len(key) != 32:
+            raise ValueError("use 32 random bytes in url-safe base64 (python -c 'import secrets, base64; "
+                             "print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())')")
         return value
 
     @model_validator(mode="after")

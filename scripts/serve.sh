@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+.venv/bin/suara staff demo-admin  # prints a one-time demo admin login when no admin exists
 exec .venv/bin/suara serve "$@"

@@ -9,14 +9,14 @@ import sys
 from knowledge import FaqFormatError
 from nlu.signals import SignalConfigError
 
-from bot.cli import broadcast, db, dialogues, dispatch, flows, kb, nlu, segments, serve, signals, telegram
+from bot.cli import broadcast, db, dialogues, dispatch, flows, kb, nlu, segments, serve, signals, staff, telegram
 from bot.settings import SettingsError, load_settings
 from bot.storage.staff_files import StaffFileError
 
 log = logging.getLogger("suara.cli")
 
 #: Every command group, in the order ``suara --help`` lists them.
-GROUPS = (serve, db, telegram, flows, kb, nlu, signals, dialogues, segments, broadcast, dispatch)
+GROUPS = (serve, db, telegram, flows, kb, nlu, signals, dialogues, segments, broadcast, dispatch, staff)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -132,3 +132,11 @@ class KnowledgeSource:
             return False
         log.info("knowledge_reloaded", extra={"entries": len(self._current.entries)})
         return True
+
+
+def remember_knowledge(kb: KnowledgeBase, out_of_scope: Sequence[str]) -> None:
+    """Keep ``kb`` in memory as the knowledge base of its entries, so the next load of the same
+    content (the watcher, after the staff console publishes an edit) takes it instead of
+    building again."""
+    key = content_hash(documents_for(list(kb.entries.values()), out_of_scope), kb.encoder.name)
+    _BUILT[key] = kb
