@@ -26,16 +26,19 @@ async def add_contact(
     signals: Mapping[str, Iterable[str]] | None = None,
     subscriptions: Iterable[str] = ("voting_day",),
     evidence: str | None = None,
+    external_id: str | None = None,
 ) -> int:
     """A contact with its identities (channel, reachable), signals and subscriptions; its id.
 
-    With ``evidence``, the contact's message with that text is stored and every signal points to it."""
+    With ``evidence``, the contact's message with that text is stored and every signal points to it.
+    ``external_id`` is the first identity's chat id (a platform's numeric id; default ``<id>-0``)."""
     contact = Contact(language=language, timezone=timezone, region=region, source=source, consent=consent,
                       opted_out=opted_out, needs_human=False, created_at=T0, last_seen_at=last_seen_at)
     db.add(contact)
     await db.flush()
     for number, (channel, reachable) in enumerate(channels):
-        db.add(ChannelIdentity(contact_id=contact.id, channel=channel, external_id=f"{contact.id}-{number}",
+        chat = external_id if external_id is not None and number == 0 else f"{contact.id}-{number}"
+        db.add(ChannelIdentity(contact_id=contact.id, channel=channel, external_id=chat,
                                created_at=T0, unreachable_at=None if reachable else T0))
     message_id = None
     if evidence is not None:

@@ -25,12 +25,14 @@ from typing import Any
 from fakes.telegram import FakeBotAPI
 from fakes.whatsapp import FakeGraphAPI
 from pydantic import SecretStr
-from reminder_rows import add_campaign, add_reminders, add_voters, statuses
+from reminder_rows import add_campaign, add_reminders, add_voters
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels import whatsapp
 from bot.channels.inbox import Inbox
 from bot.settings import Settings
-from bot.storage.campaign_models import ChannelLease
+from bot.storage.campaign_models import ChannelLease, Reminder
 from bot.storage.engine import create_engine, session_factory
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,15 +136,23 @@ def dispatcher_env(settings: Settings, *, lease_timeout: float, batch: int, tele
 
 @dataclass
 class Fleet:
-    """Dispatcher processes by slot; kills lease holders with SIGKILL and starts replacements."""
+    """Dispatcher processes by slot; kills lease holders with SIGKILL and starts replacements.
+
+    While :meth:`watch_leases` runs, ``takeovers`` collects, for every credential a killed
+    process held, the seconds from the kill until another dispatcher held it.
+    """
 
     env: dict[str, str]
     logs: Path
     processes: list[asyncio.subprocess.Process] = field(default_factory=list)
     kills: int = 0
+    takeovers: list[tuple[str, float]] = field(default_factory=list)
+    _log_files: dict[int, Path] = field(default_factory=dict)
+    _orphaned: dict[str, tuple[str, float]] = field(default_factory=dict)  # credential → (dead holder, killed at)
 
     async def start(self, slot: int) -> None:
-        log = (self.logs / f"dispatcher-{slot}-{self.kills}.log").open("wb")
+        self._log_files[slot] = self.logs / f"dispatcher-{slot}-{self.kills}.log"
+        log = self._log_files[slot].open("wb")
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.cli", "dispatch", cwd=ROOT, env=self.env, stdout=log, stderr=log)
         if slot < len(self.processes):
@@ -152,19 +162,48 @@ class Fleet:
 
     async def kill_holder(self, sessions: Any, credential: str) -> bool:
         """SIGKILL the process holding ``credential`` (its pid is in the holder name), start another."""
-        async with sessions() as db:
-            lease = await db.get(ChannelLease, credential)
-        if lease is None or lease.expires_at <= datetime.now(UTC):
+        leases = await _live_leases(sessions)
+        holder = leases.get(credential)
+        if holder is None:
             return False
-        pid = int(lease.holder.split(":")[-2])
+        pid = int(holder.split(":")[-2])
+        if not any(self._ready(slot) for slot, process in enumerate(self.processes) if process.pid != pid):
+            return False  # no standby is up yet (a restarted one may still be starting): kill later
         for slot, process in enumerate(self.processes):
             if process.pid == pid and process.returncode is None:
                 process.send_signal(signal.SIGKILL)
+                killed_at = asyncio.get_running_loop().time()
                 await process.wait()
                 self.kills += 1
+                self._orphaned |= {name: (holder, killed_at) for name, held_by in leases.items() if held_by == holder}
                 await self.start(slot)
                 return True
         return False
+
+    def _ready(self, slot: int) -> bool:
+        """The process in ``slot`` runs and has started dispatching (it says so on stderr)."""
+        process = self.processes[slot]
+        return process.returncode is None and b"dispatching as" in self._log_files[slot].read_bytes()
+
+    async def watch_leases(self, sessions: Any, every: float = 0.1) -> None:
+        """Until cancelled: note when each killed holder's credentials have a new live holder."""
+        while True:
+            try:
+                leases = await _live_leases(sessions)
+            except (OSError, SQLAlchemyError, TimeoutError):  # a busy pool or server: look again
+                await asyncio.sleep(every)
+                continue
+            now = asyncio.get_running_loop().time()
+            for credential, (dead, killed_at) in list(self._orphaned.items()):
+                if leases.get(credential) not in (None, dead):
+                    self.takeovers.append((credential, now - killed_at))
+                    del self._orphaned[credential]
+            await asyncio.sleep(every)
+
+    @property
+    def pending_takeovers(self) -> list[str]:
+        """Credentials of killed holders that nobody has taken over (yet)."""
+        return list(self._orphaned)
 
     async def stop(self) -> None:
         for process in self.processes:
@@ -178,21 +217,45 @@ class Fleet:
                 await process.wait()
 
 
-async def run_with_kills(fleet: Fleet, sessions: Any, total: int, *, kills: int, every: float, timeout: float) -> float:
+async def run_with_kills(fleet: Fleet, sessions: Any, total: int, *, kills: int, every: float, timeout: float,
+                         progress: Callable[[int, int], None] | None = None) -> float:
     """Start three dispatchers; every ``every`` s kill the holder of one channel, then the other
-    (``kills`` times); return the seconds until all ``total`` reminders are ``sent``."""
+    (``kills`` times); return the seconds until all ``total`` reminders are ``sent`` and every
+    killed holder's leases were taken over. ``progress(sent, kills)`` is called about every second."""
     started = asyncio.get_running_loop().time()
     for slot in range(3):
         await fleet.start(slot)
+    watcher = asyncio.create_task(fleet.watch_leases(sessions))
     try:
         async with asyncio.timeout(timeout):
-            while sum(status == "sent" for status, _ in (await statuses(sessions)).values()) < total:
-                await asyncio.sleep(every)
-                if fleet.kills < kills:
-                    await fleet.kill_holder(sessions, CREDENTIALS[fleet.kills % 2])
+            next_kill = started + every
+            while (sent := await count_sent(sessions)) < total or fleet.pending_takeovers:
+                if progress is not None:
+                    progress(sent, fleet.kills)
+                await asyncio.sleep(min(1.0, every))
+                if fleet.kills < kills and asyncio.get_running_loop().time() >= next_kill:
+                    if await fleet.kill_holder(sessions, CREDENTIALS[fleet.kills % 2]):
+                        next_kill = asyncio.get_running_loop().time() + every  # else: again in a second
     finally:
+        watcher.cancel()
+        await asyncio.gather(watcher, return_exceptions=True)
         await fleet.stop()
     return asyncio.get_running_loop().time() - started
+
+
+async def count_sent(sessions: Any) -> int:
+    """How many reminders are ``sent`` (or further: delivered, read)."""
+    async with sessions() as db:
+        return int(await db.scalar(select(func.count()).select_from(Reminder)
+                                   .where(Reminder.status.in_(("sent", "delivered", "read")))) or 0)
+
+
+async def _live_leases(sessions: Any) -> dict[str, str]:
+    """``{credential: holder}`` of the leases that have not expired."""
+    async with sessions() as db:
+        leases = (await db.scalars(select(ChannelLease))).all()
+    now = datetime.now(UTC)
+    return {lease.credential: lease.holder for lease in leases if lease.expires_at > now}
 
 
 def tally(tg: FakeBotAPI, wa: FakeGraphAPI) -> dict[str, Any]:

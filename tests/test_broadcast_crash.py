@@ -1,7 +1,8 @@
 """Three ``suara dispatch`` processes on PostgreSQL, the holder of a channel killed with SIGKILL
-every 3 s (and restarted), 2,000 reminders: every one is delivered; WhatsApp exactly once;
+every 3 s (and restarted), 900 reminders: every one is delivered; WhatsApp exactly once;
 Telegram duplicates (a send Telegram accepted just before the kill, which has no key to
-recognise it by) counted, within the documented bound; no "too many requests" from either.
+recognise it by) counted, at most one per kill; no "too many requests" from either; every
+killed holder's leases taken over within the lease timeout (plus one renewal period).
 Scaled down for CI; ``bench/broadcast_crash.py`` is the full run.
 """
 
@@ -25,7 +26,9 @@ from dispatch_fleet import (
 from reminder_rows import statuses
 
 KILLS = 6
-BATCH = 50  # reminders in flight per channel and dispatcher: the bound on a kill's Telegram duplicates
+BATCH = 50
+LEASE_TIMEOUT = 4
+RENEW_EVERY = 1  # a dispatcher tries to take or renew every min(1 s, timeout / 3)
 TABLES = "reminders, campaigns, campaign_versions, channel_leases, outbox, channel_identities, contacts"
 
 
@@ -43,15 +46,16 @@ async def fakes(postgres_url: str) -> AsyncIterator[Platforms]:
 async def test_killed_dispatchers_never_lose_a_reminder_nor_double_one_on_whatsapp(
     fakes: Platforms, tmp_path: Path
 ) -> None:
-    on_telegram, on_whatsapp = await seed(fakes.sessions, 500, 1500)
+    on_telegram, on_whatsapp = await seed(fakes.sessions, 300, 600)
     # 80 % of the platforms' limits: a new holder starts with a full bucket, and on a loaded machine
     # scheduling jitter bunches requests up on the way; at the exact limit the fakes would
     # (rightly) answer 429 now and then.
-    env = dispatcher_env(fakes.settings, lease_timeout=4, batch=BATCH, telegram_rate=24, whatsapp_rate=64)
+    env = dispatcher_env(fakes.settings, lease_timeout=LEASE_TIMEOUT, batch=BATCH, telegram_rate=24,
+                         whatsapp_rate=64)
     fleet = Fleet(env, tmp_path)
     try:
         await run_with_kills(fleet, fakes.sessions, len(on_telegram) + len(on_whatsapp),
-                             kills=KILLS, every=3, timeout=80)
+                             kills=KILLS, every=3, timeout=180)
     finally:
         print("\nreminders:", Counter(status for status, _ in (await statuses(fakes.sessions)).values()))
 
@@ -60,7 +64,13 @@ async def test_killed_dispatchers_never_lose_a_reminder_nor_double_one_on_whatsa
     assert set(got["whatsapp"].values()) == {1}, "a WhatsApp reminder went twice"
     assert set(got["telegram"]) == {f"Besok hari pemungutan suara. #{cid}" for cid in on_telegram}
     duplicates = sum(count - 1 for count in got["telegram"].values())
-    print(f"kills {fleet.kills}, Telegram duplicates {duplicates}, 429s {got['telegram_429']} / {got['whatsapp_429']}")
+    print(f"kills {fleet.kills}, Telegram duplicates {duplicates}, 429s {got['telegram_429']} / {got['whatsapp_429']}, "
+          f"takeovers {[(name, round(seconds, 1)) for name, seconds in fleet.takeovers]} (timeout {LEASE_TIMEOUT} s)")
     assert fleet.kills == KILLS
-    assert duplicates <= fleet.kills * BATCH  # the documented bound; the count is printed above
+    assert duplicates <= fleet.kills  # one unrecorded Telegram send at most per killed dispatcher
     assert got["telegram_429"] == 0 and got["whatsapp_429"] == 0
+    # Each killed holder's leases moved: it stopped renewing at the kill, so its lease ran out within
+    # the timeout, and a standby took it within one renewal period of that (plus two seconds of
+    # slack: on a loaded 2-core machine a standby's round of database work can run late).
+    assert len(fleet.takeovers) >= fleet.kills and not fleet.pending_takeovers
+    assert all(seconds <= LEASE_TIMEOUT + RENEW_EVERY + 2 for _, seconds in fleet.takeovers)

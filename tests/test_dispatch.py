@@ -255,7 +255,10 @@ async def test_rows_of_a_dead_dispatcher_are_reconciled_through_the_outbox_not_r
             await d.keep_leases()
             await d.step()  # the first claims 10 and hands them to its sender…
         assert first.holds("telegram") and not second.holds("telegram")
-        await first_sender.drain(timeout=10)  # …which sends them, and then the first dispatcher dies
+        async with asyncio.timeout(10):  # …which sends them (one at a time), and then the first dispatcher dies
+            while len(tg.sent()) < 10:
+                await asyncio.sleep(0.02)
+        await first_sender.drain(timeout=10)
         assert len(tg.sent()) == 10
 
         t[0] += timedelta(seconds=4)
@@ -271,3 +274,52 @@ async def test_rows_of_a_dead_dispatcher_are_reconciled_through_the_outbox_not_r
     counts = Counter(call["text"] for call in tg.sent())
     assert len(counts) == 30 and set(counts.values()) == {1}
     assert tg.count("sendMessage", 429) == 0
+
+
+async def test_telegram_reminders_go_one_at_a_time_so_a_crash_repeats_at_most_one(
+    settings: Settings, sessions: Any
+) -> None:
+    """Telegram has no idempotency key: the next send starts only once the last one is recorded."""
+    slow = FakeBotAPI(TOKEN, answer_delay=0.02)  # a 20 ms round trip, so overlapping sends would show
+    await slow.start()
+    settings = telegram_settings(settings, slow)
+    version = await add_campaign(sessions, "pilkada")
+    voters = await add_voters(sessions, "telegram", [str(3000 + n) for n in range(25)])
+    await add_reminders(sessions, "pilkada", version, "telegram", voters, due_at=now() - timedelta(minutes=1))
+    try:
+        async with telegram_sender(settings, sessions) as sender:
+            await dispatch_until(dispatcher(sessions, sender, settings), settled(sessions, 25))
+    finally:
+        await slow.close()
+    assert len(slow.sent()) == 25
+    assert slow.max_in_flight == 1
+
+
+async def test_a_dispatcher_whose_lease_ran_out_sends_no_more_telegram_reminders(
+    settings: Settings, sessions: Any
+) -> None:
+    slow = FakeBotAPI(TOKEN, answer_delay=0.05)
+    await slow.start()
+    settings = telegram_settings(settings, slow)
+    t = [now()]
+    version = await add_campaign(sessions, "pilkada")
+    voters = await add_voters(sessions, "telegram", [str(4000 + n) for n in range(20)])
+    await add_reminders(sessions, "pilkada", version, "telegram", voters, due_at=now() - timedelta(minutes=1))
+    try:
+        async with telegram_sender(settings, sessions, lambda: t[0]) as sender:
+            d = dispatcher(sessions, sender, settings, clock=lambda: t[0], lease_timeout=5, batch_size=20)
+            await d.keep_leases()
+            await d.step()  # 20 claimed and queued, going out one at a time…
+            while not slow.sent():
+                await asyncio.sleep(0.01)
+            t[0] += timedelta(seconds=6)  # …when the dispatcher is frozen past its lease
+            await asyncio.sleep(0.5)
+            stopped_at = len(slow.sent())
+            assert stopped_at <= 2  # the one under way at most, then nothing
+            await d.step()
+            assert Counter(status for status, _ in (await statuses(sessions)).values())["planned"] >= 18
+            await dispatch_until(d, settled(sessions, 20))  # holding the lease again, it sends the rest once
+    finally:
+        await slow.close()
+    counts = Counter(call["text"] for call in slow.sent())
+    assert len(counts) == 20 and set(counts.values()) == {1}

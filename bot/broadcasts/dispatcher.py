@@ -60,7 +60,9 @@ class Dispatcher:
 
     ``credentials`` maps a channel (``telegram``) to its credential's lease name
     (``telegram:<bot id>``); ``batch_size`` bounds both one claim and the reminders in flight per
-    channel, which bounds what a killed dispatcher can leave half-sent.
+    channel. On channels without an idempotency key (:data:`bulk.UNKEYED`) those go to the
+    platform one at a time (:class:`bulk.OneAtATime`), so a killed dispatcher leaves at most one
+    send that Telegram accepted and nobody recorded: at most one duplicate per crash.
     """
 
     def __init__(
@@ -77,6 +79,10 @@ class Dispatcher:
         self._batch, self._idle_wait = batch_size, idle_wait
         self._held: dict[str, datetime] = {}  # channel → lease expiry
         self._in_flight: dict[str, dict[int, list[str]]] = {c: {} for c in self._credentials}
+        # Platforms without an idempotency key send one message at a time, and only while the
+        # lease is held: a crash repeats at most one of them (docs/reminders.md, "Guarantees").
+        self._feeds = {c: bulk.OneAtATime(sender, c, lambda c=c: self.holds(c))
+                       for c in self._credentials if c in bulk.UNKEYED}
         self._reported = 0.0
 
     def holds(self, channel: str) -> bool:
@@ -120,6 +126,7 @@ class Dispatcher:
         """One round over the channels; True when it claimed rows (so no pause before the next)."""
         busy = False
         for channel in self._credentials:
+            await self._put_back(channel)
             await self._settle(channel)
             if self.holds(channel):
                 busy |= await self._fill(channel)
@@ -181,19 +188,34 @@ class Dispatcher:
             return {}
         known = await claims.outbox_states(self._sessions, [key for items in sends.values() for _, key, _ in items])
         fresh = {rid: items for rid, items in sends.items() if items[0][1] not in known}
-        await bulk.resume(self._sender, [key for key, (status, _) in known.items() if status == "pending"])
+        feed = self._feeds.get(channel)
+        await bulk.resume(self._sender, [key for key, (status, _) in known.items() if status == "pending"], feed=feed)
         refused: dict[int, claims.Outcome] = {}
         try:
-            await bulk.send_many(self._sender, channel, [item for items in fresh.values() for item in items], BULK)
+            await bulk.send_many(self._sender, channel, [item for items in fresh.values() for item in items], BULK,
+                                 feed=feed)
         except TemplateRequired:  # some voters are outside the service window: find which, one by one
             for rid, items in fresh.items():
                 try:
-                    await bulk.send_many(self._sender, channel, items, BULK)
+                    await bulk.send_many(self._sender, channel, items, BULK, feed=feed)
                 except TemplateRequired:
                     refused[rid] = claims.Outcome("failed", "whatsapp_window")
         self._in_flight[channel].update({rid: [key for _, key, _ in items]
                                          for rid, items in sends.items() if rid not in refused})
         return refused
+
+    async def _put_back(self, channel: str) -> None:
+        """Reminders whose sends were dropped unsent (the lease ran out) go back to ``planned``:
+        whoever holds the lease next claims them and resumes their ``pending`` outbox rows."""
+        feed = self._feeds.get(channel)
+        if feed is None or not feed.dropped:
+            return
+        dropped, in_flight = set(feed.dropped), self._in_flight[channel]
+        ids = [rid for rid, keys in in_flight.items() if dropped.intersection(keys)]
+        await claims.finish(self._sessions, {rid: claims.Outcome("planned") for rid in ids}, self._clock())
+        for rid in ids:
+            del in_flight[rid]
+        feed.dropped.clear()
 
     async def _settle(self, channel: str) -> bool:
         """Record the reminders whose outbox rows are all sent or failed now."""
@@ -216,6 +238,8 @@ class Dispatcher:
         Reminders still in flight keep their claim until the lease would have expired, so a
         dispatcher taking over resumes them only once this process can no longer send them.
         """
+        for feed in self._feeds.values():
+            await feed.close(drain_timeout)
         try:
             await self._sender.drain(timeout=drain_timeout)
         except TimeoutError:

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.segments import ContactFacts, PollingStationFacts
@@ -30,26 +32,32 @@ from bot.storage.models import Contact, PollingStationRow, ReminderSubscription,
 BATCH_SIZE = 1000
 
 
+def _contacts() -> Select[Any]:
+    """The contact columns the facts need, and the channel: plain rows, no ORM objects (a
+    million of those would cost minutes and gigabytes)."""
+    return select(Contact.id, Contact.language, Contact.timezone, Contact.region, Contact.source, Contact.consent,
+                  Contact.opted_out, Contact.last_seen_at, channel_of().label("channel"))
+
+
 async def iter_facts(db: AsyncSession, batch_size: int = BATCH_SIZE) -> AsyncIterator[list[ContactFacts]]:
     """The facts of every contact, in id order, ``batch_size`` at a time."""
     after = 0
     while True:
-        query = select(Contact, channel_of().label("channel")).where(Contact.id > after)
-        rows = (await db.execute(query.order_by(Contact.id).limit(batch_size))).all()
+        rows = (await db.execute(_contacts().where(Contact.id > after).order_by(Contact.id).limit(batch_size))).all()
         if not rows:
             return
-        yield await _facts(db, [(row[0], row[1]) for row in rows])
-        after = rows[-1][0].id
+        yield await _facts(db, rows)
+        after = rows[-1].id
 
 
 async def facts_for(db: AsyncSession, contact_id: int) -> ContactFacts | None:
     """One contact's facts, or ``None`` when there is no such contact."""
-    row = (await db.execute(select(Contact, channel_of().label("channel")).where(Contact.id == contact_id))).first()
-    return (await _facts(db, [(row[0], row[1])]))[0] if row else None
+    row = (await db.execute(_contacts().where(Contact.id == contact_id))).first()
+    return (await _facts(db, [row]))[0] if row else None
 
 
-async def _facts(db: AsyncSession, contacts: Sequence[tuple[Contact, str]]) -> list[ContactFacts]:
-    ids = [contact.id for contact, _ in contacts]
+async def _facts(db: AsyncSession, contacts: Sequence[Row[Any]]) -> list[ContactFacts]:
+    ids = [contact.id for contact in contacts]
     signals: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     choices: dict[int, list[str]] = defaultdict(list)  # tps signal values, newest first
     for contact_id, name, value in await db.execute(
@@ -66,31 +74,32 @@ async def _facts(db: AsyncSession, contacts: Sequence[tuple[Contact, str]]) -> l
     ):
         subscriptions[contact_id].add(topic)
     villages = {value.rpartition(":")[0] for values in choices.values() for value in values}
-    villages |= {contact.region for contact, _ in contacts if contact.region}
+    villages |= {contact.region for contact in contacts if contact.region}
     stations = await _stations(db, villages)
     return [
         ContactFacts(
-            contact_id=contact.id, language=contact.language, timezone=contact.timezone, channel=channel,
+            contact_id=contact.id, language=contact.language, timezone=contact.timezone, channel=contact.channel,
             last_seen_at=contact.last_seen_at, consent=contact.consent, opted_out=bool(contact.opted_out),
             region=contact.region, source=contact.source, subscriptions=frozenset(subscriptions[contact.id]),
             signals={name: frozenset(values) for name, values in signals[contact.id].items()},
             tps=_tps_of(contact, choices[contact.id], stations),
         )
-        for contact, channel in contacts
+        for contact in contacts
     ]
 
 
-async def _stations(db: AsyncSession, villages: Iterable[str]) -> dict[str, list[PollingStationRow]]:
-    """The imported stations of ``villages``, by village code."""
-    found: dict[str, list[PollingStationRow]] = defaultdict(list)
+async def _stations(db: AsyncSession, villages: Iterable[str]) -> dict[str, list[Row[Any]]]:
+    """The imported stations of ``villages`` (plain rows), by village code."""
+    found: dict[str, list[Row[Any]]] = defaultdict(list)
     wanted = sorted(set(villages))
     if wanted:
-        for row in await db.scalars(select(PollingStationRow).where(PollingStationRow.village_code.in_(wanted))):
+        table = PollingStationRow.__table__
+        for row in await db.execute(select(*table.columns).where(table.c.village_code.in_(wanted))):
             found[row.village_code].append(row)
     return found
 
 
-def _tps_of(contact: Contact, choices: list[str], stations: dict[str, list[PollingStationRow]]) -> PollingStationFacts | None:
+def _tps_of(contact: Row[Any], choices: list[str], stations: dict[str, list[Row[Any]]]) -> PollingStationFacts | None:
     """The module's two rules: the newest stored choice naming a station, else a one-TPS village."""
     for choice in choices:
         village, _, number = choice.rpartition(":")
@@ -101,7 +110,8 @@ def _tps_of(contact: Contact, choices: list[str], stations: dict[str, list[Polli
     return _station_facts(in_region[0]) if len(in_region) == 1 else None
 
 
-def _station_facts(row: PollingStationRow) -> PollingStationFacts:
+@lru_cache(maxsize=65536)  # a station serves hundreds of voters; rows are hashable tuples
+def _station_facts(row: Row[Any]) -> PollingStationFacts:
     station = PollingStation(row.province_code, row.province, row.regency_code, row.regency, row.district_code,
                              row.district, row.village_code, row.village, row.number, row.address, row.latitude,
                              row.longitude, row.notes)

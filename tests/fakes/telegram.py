@@ -25,8 +25,13 @@ BOT_USER = {"id": 0, "is_bot": True, "first_name": "Suara", "username": "suara_t
 
 
 class FakeBotAPI(LoopbackServer):
-    def __init__(self, token: str, *, rate: float = 30, chat_rate: float = 1, chat_burst: int = 3) -> None:
+    def __init__(self, token: str, *, rate: float = 30, chat_rate: float = 1, chat_burst: int = 3,
+                 answer_delay: float = 0.0) -> None:
+        """``answer_delay``: seconds each ``sendMessage`` takes (a network round trip);
+        ``max_in_flight`` then shows how many the bot had under way at once."""
         self.token = token
+        self.answer_delay = answer_delay
+        self.in_flight = self.max_in_flight = 0
         self.bot_id = int(token.split(":")[0])
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
@@ -154,6 +159,16 @@ class FakeBotAPI(LoopbackServer):
         return _ok(True) if params.get("callback_query_id") else _error(400, "Bad Request: query is too old")
 
     async def _m_sendMessage(self, params: dict[str, Any]) -> web.Response:
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if self.answer_delay:
+                await asyncio.sleep(self.answer_delay)
+            return self._send_message(params)
+        finally:
+            self.in_flight -= 1
+
+    def _send_message(self, params: dict[str, Any]) -> web.Response:
         chat_id = int(params.get("chat_id", 0))
         text = params.get("text") or ""
         if not text.strip():
