@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .events import REPLY_KINDS
+from .events import REPLY_KIND_PARENTS, REPLY_KINDS
 from .model import Problems
 from .yaml_source import Mapping, Pos, SourceError, load
 from .yaml_source import Sequence as YamlSequence
@@ -95,7 +95,8 @@ def check(expect: Expect, replies: Sequence[BotReply], flow: str | None) -> list
     buttons = [b.casefold() for r in replies for b in r.buttons]
     if expect.flow is not None and (flow or "none") != expect.flow:
         failures.append(f"flow: expected {expect.flow}, in {flow or 'none'}")
-    if expect.kind is not None and expect.kind not in {r.kind for r in replies}:
+    kinds = {r.kind for r in replies} | {REPLY_KIND_PARENTS[r.kind] for r in replies if r.kind in REPLY_KIND_PARENTS}
+    if expect.kind is not None and expect.kind not in kinds:
         failures.append(f"kind: expected {expect.kind}, got {[r.kind for r in replies]}")
     if expect.contains_any and not any(w.casefold() in said for w in expect.contains_any):
         failures.append(f"contains none of {list(expect.contains_any)}")

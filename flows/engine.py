@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from knowledge import Abstain, Answer, Clarify
+from knowledge.hoaxes import HoaxMatch
 from nlu import Language
 
 from nlu.conversation_acts import is_question, small_talk
 from nlu.yes_no import read_yes_no
 
-from .actions.answer_question import answer_text, clarify_reply
+from .actions.answer_question import answer_text, clarify_reply, correction_reply
 from .acts import PAYLOAD_LEAVE, PAYLOAD_RESUME, act_of, continue_offer, reply_to
 from .answers import is_unsure, prefilled, read_answer
 from .events import Button, Event, FlowEnded, FlowStarted, QueueUnanswered, Reply, SetLanguage, SetSignal
@@ -48,6 +49,10 @@ BACK_WORDS = frozenset({"kembali", "back", "balik", "sebelumnya"})
 MENU_WORDS = frozenset({"menu", "menu utama", "main menu"})
 # After this many messages in a row that answer something else, the voter leaves the flow.
 MAX_DIGRESSIONS = 2
+# "Not understood" is said at most this many times in a row: the next answer that does not fit
+# takes the question's fallback or leaves the flow with help, whatever the step's ``retries``
+# (a voter is never told twice in a row that they were not understood).
+MAX_NOT_UNDERSTOOD = 1
 # Remembered for one turn after the consent question, so a typed "ya boleh" answers it.
 CONSENT_PENDING = "session.consent_pending"
 # A guard against run-away flows: the validator rejects loops without a question, and
@@ -74,6 +79,7 @@ class _Conversation:
     consent: bool | None = None
     region: str = ""
     knowledge_result: Answer | Clarify | Abstain | None = None
+    hoax_result: tuple[HoaxMatch | None] | None = None  # looked up once per turn; (None,) = no hoax
     consent_pending: bool = False
 
     @classmethod
@@ -176,10 +182,13 @@ class _Conversation:
         parse = self.turn.parse
         assert parse is not None
         act = act_of(parse)
-        flow = self.context.library.for_text(parse.text, words, intent) if act != "candidate" else None
+        # A voter repeating a known hoax gets its correction, even when a flow's keyword is in it.
+        correcting = act != "candidate" and self._correction() is not None
+        flow = self.context.library.for_text(parse.text, words, intent) if act != "candidate" and not correcting \
+            else None
         if flow is not None and (act != "small_talk" or small_talk(parse.text, parse.normalised, intent) == "greet"):
             self._begin(flow, prefill=True)  # a greeting starts the welcome; thanks and "ok" get a word back
-        elif act is not None:
+        elif act is not None and not correcting:
             self.events.append(reply_to(act, parse, self.language, self.consent))
             if act == "concern":
                 self._offer_consent()
@@ -214,10 +223,22 @@ class _Conversation:
             )
         return self.knowledge_result
 
+    def _correction(self) -> HoaxMatch | None:
+        """The known hoax this turn's text repeats or asks about, looked up at most once per turn."""
+        if self.hoax_result is None:
+            parse = self.turn.parse
+            assert parse is not None
+            self.hoax_result = (self.context.knowledge.correction(parse.text, parse.vector),)
+        return self.hoax_result[0]
+
     def _answer_question(self) -> None:
-        """Answer the voter's text from knowledge, or say honestly that we can't and queue it."""
+        """Correct a known hoax, answer the voter's text from knowledge, or say honestly that we
+        can't and queue it."""
         parse = self.turn.parse
         assert parse is not None
+        if (match := self._correction()) is not None:
+            self.events.append(correction_reply(match, self.language))
+            return
         result = self._knowledge()
         if isinstance(result, Abstain):
             self.events += [
@@ -313,6 +334,10 @@ class _Conversation:
         if parse is not None and parse.normalised:
             intent = parse.intent.name if parse.intent else None
             act = act_of(parse)
+            if act != "candidate" and self._correction() is not None:
+                self._answer_question()  # a repeated hoax: corrected, then the flow is offered again
+                self._digressed(flow)
+                return
             other = self.context.library.for_text(parse.text, parse.normalised, intent)
             if other is not None and other.id not in (flow.id, MENU_FLOW) and act in (None, "concern"):
                 self._leave("replaced")  # the voter asked for another flow ("eh, mau lapor …")
@@ -345,12 +370,12 @@ class _Conversation:
         self.events.append(continue_offer(flow.title.get(self.language), self.language))
 
     def _knows(self) -> bool:
-        return not isinstance(self._knowledge(), Abstain)
+        return self._correction() is not None or not isinstance(self._knowledge(), Abstain)
 
     def _retry(self, flow: Flow, ask: Ask) -> None:
         assert self.position is not None
         retries = int(self.position["retries"]) + 1  # type: ignore[call-overload]
-        if retries > ask.retries:
+        if retries > min(ask.retries, MAX_NOT_UNDERSTOOD):
             if ask.fallback:
                 self._continue(self._new_run(flow, self._results()), ask.fallback)
             else:

@@ -20,13 +20,17 @@ class Button:
     payload: str
 
 
-#: What a reply is, for dialogue tests and reports: a flow's question, a knowledge answer, a
-#: question between two entries, "I don't know", a neutral decline (candidates, parties), small
-#: talk, an acknowledged concern, the STOP confirmation, a handover, a confirmation, or other.
+#: What a reply is, for dialogue tests and reports: a flow's question, a knowledge answer, a hoax
+#: correction with its source, a question between two entries, "I don't know", a neutral decline
+#: (candidates, parties), small talk, an acknowledged concern, the STOP confirmation, a handover,
+#: a confirmation, or other.
 REPLY_KINDS = frozenset({
-    "ask", "answer", "clarify", "not_known", "decline_neutral", "small_talk", "acknowledge", "stopped",
-    "handover", "confirm", "say",
+    "ask", "answer", "correction", "clarify", "not_known", "decline_neutral", "small_talk", "acknowledge",
+    "stopped", "handover", "confirm", "say",
 })
+#: A kind that is a special case of another: a hoax correction is an answer from what the bot knows,
+#: so an expectation of ``answer`` is met by a ``correction`` too.
+REPLY_KIND_PARENTS = {"correction": "answer"}
 
 
 @dataclass(frozen=True, slots=True)

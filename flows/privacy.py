@@ -28,8 +28,14 @@ _TEXTS: dict[str, dict[str, str]] = {
     "consent_no": {"id": "Anda tidak setuju", "en": "you declined"},
     "consent_unknown": {"id": "belum diberikan", "en": "not given"},
     "reminders": {"id": "Pengingat pemilu", "en": "Election reminders"},
-    "reminders_on": {"id": "aktif (ketik STOP untuk berhenti)", "en": "on (type STOP to stop)"},
+    "reminders_on": {"id": "aktif untuk {topics} (ketik STOP untuk berhenti)",
+                     "en": "on for {topics} (type STOP to stop)"},
+    "reminders_none": {"id": "tidak berlangganan (ketik \"pengingat\" untuk memilih)",
+                       "en": "not subscribed (type \"reminders\" to choose)"},
     "reminders_off": {"id": "berhenti (ketik MULAI untuk kembali)", "en": "stopped (type MULAI to resume)"},
+    "topic_voting_day": {"id": "hari pemungutan suara", "en": "voting day"},
+    "topic_dpt": {"id": "batas DPT", "en": "voter list dates"},
+    "topic_all": {"id": "semua pengingat", "en": "all reminders"},
     "signals": {"id": "Yang kami catat dari percakapan", "en": "What we noted from our conversation"},
     "signals_none": {"id": "tidak ada", "en": "nothing"},
     "messages": {"id": "Pesan tersimpan (NIK dan nomor telepon disamarkan)",
@@ -87,6 +93,7 @@ class DataSummary:
     opted_out: bool
     signals: tuple[tuple[str, str], ...]
     messages: int
+    subscriptions: tuple[str, ...] = ()  # reminder topics as stored, in the order subscribed
 
 
 def describe_data(summary: DataSummary, language: str) -> str:
@@ -99,13 +106,23 @@ def describe_data(summary: DataSummary, language: str) -> str:
         f"• {_t('region', language)}: {_region_words(summary.region) or _t('none', language)}",
         f"• {_t('timezone', language)}: {summary.timezone}",
         f"• {_t('consent', language)}: {_t(consent, language)}",
-        f"• {_t('reminders', language)}: {_t('reminders_off' if summary.opted_out else 'reminders_on', language)}",
+        f"• {_t('reminders', language)}: {_reminders_words(summary, language)}",
         f"• {_t('signals', language)}: {'; '.join(noted) or _t('signals_none', language)}",
         f"• {_t('messages', language)}: {summary.messages}",
         "",
         _t("footer", language),
     ]
     return "\n".join(lines)
+
+
+def _reminders_words(summary: DataSummary, language: str) -> str:
+    """Reminders exactly as stored: stopped, each subscribed topic, or none at all."""
+    if summary.opted_out:
+        return _t("reminders_off", language)
+    if not summary.subscriptions:
+        return _t("reminders_none", language)
+    topics = [_TEXTS.get(f"topic_{topic}", {}).get(language, topic) for topic in summary.subscriptions]
+    return _t("reminders_on", language).format(topics=", ".join(dict.fromkeys(topics)))
 
 
 def _signal_words(name: str, value: str, language: str) -> str:

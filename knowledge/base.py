@@ -14,6 +14,7 @@ from nlu import Encoder
 
 from .calibration import Calibration, cross_validation_samples, fit_rule
 from .decision import OUT_OF_SCOPE, DecisionRule, decide
+from .hoaxes import HoaxIndex, HoaxMatch
 from .retrieval import Document, HybridIndex, embed_documents
 from .types import Abstain, Answer, Candidate, Clarify, FaqEntry
 
@@ -51,6 +52,7 @@ class KnowledgeBase:
     encoder: Encoder
     document_vectors: np.ndarray  # in ``documents_for`` order, for caching
     calibration: Calibration | None = None
+    hoaxes: HoaxIndex | None = None  # attached by the caller (``dataclasses.replace``) when it has hoax files
 
     @classmethod
     def build(
@@ -99,6 +101,12 @@ class KnowledgeBase:
         if decision.kind == "clarify":
             return Clarify((first, self.entries[candidates[1].entry_id]), candidates)
         return Answer(first, candidates[0].score, candidates)
+
+
+    def correction(self, text: str, vector: np.ndarray | None) -> HoaxMatch | None:
+        """The known hoax the message repeats or asks about, whose correction it should get
+        instead of an answer (``None``: no hoax, or no hoax index)."""
+        return self.hoaxes.match(text, vector) if self.hoaxes is not None else None
 
 
 def _eligible(entry: FaqEntry, today: date, region: str | None) -> bool:

@@ -3,13 +3,16 @@ entries in that format (:func:`faq_yaml`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 
 from .types import FaqEntry, Source
+
+T = TypeVar("T")
 
 FAQ_DIR = Path(__file__).parent / "faq"
 OUT_OF_SCOPE_FILE = Path(__file__).parent / "out_of_scope.yml"
@@ -61,7 +64,7 @@ def load_out_of_scope(path: Path = OUT_OF_SCOPE_FILE) -> list[str]:
     """Examples of messages the knowledge base must not answer (a list of strings)."""
     if not path.exists():
         return []
-    raw = _parse(_read(path), str(path))
+    raw = parse_yaml(read_source(path), str(path))
     if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
         raise FaqFormatError(str(path), 1, "expected a list of example messages")
     return raw
@@ -69,7 +72,7 @@ def load_out_of_scope(path: Path = OUT_OF_SCOPE_FILE) -> list[str]:
 
 def load_faq_file(path: Path) -> list[FaqEntry]:
     """The entries of one file; raises the first problem."""
-    entries, problems = parse_faq(_read(path), str(path))
+    entries, problems = parse_faq(read_source(path), str(path))
     if problems:
         raise problems[0]
     return entries
@@ -78,30 +81,42 @@ def load_faq_file(path: Path) -> list[FaqEntry]:
 def parse_faq(text: str, file: str) -> tuple[list[FaqEntry], list[FaqFormatError]]:
     """The entries of one FAQ file's ``text``, and a problem for each entry that cannot be read
     (a file that is not a YAML list of entries is one problem)."""
+    return parse_list(text, file, "entries", _entry)
+
+
+def parse_list(
+    text: str, file: str, what: str, read: Callable[[str, object], T]
+) -> tuple[list[T], list[FaqFormatError]]:
+    """Each item of a YAML list file read by ``read(file, item)`` (which raises
+    :class:`FaqFormatError`), and a problem for each item that cannot be read; a file that is not
+    a YAML list of ``what`` is one problem. Shared by the FAQ and hoax files."""
     try:
-        raw = _parse(text, file)
+        raw = parse_yaml(text, file)
     except FaqFormatError as exc:
         return [], [exc]
     if not isinstance(raw, list):
-        return [], [FaqFormatError(file, 1, "expected a list of entries")]
-    entries: list[FaqEntry] = []
+        return [], [FaqFormatError(file, 1, f"expected a list of {what}")]
+    items: list[T] = []
     problems: list[FaqFormatError] = []
     for item in raw:
         try:
-            entries.append(_entry(file, item))
+            items.append(read(file, item))
         except FaqFormatError as exc:
             problems.append(exc)
-    return entries, problems
+    return items, problems
 
 
-def _read(path: Path) -> str:
+def read_source(path: Path) -> str:
+    """The UTF-8 text of a content file (a ``FaqFormatError`` at line 1 when it is not UTF-8)."""
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise FaqFormatError(str(path), 1, "not UTF-8 text") from None
 
 
-def _parse(text: str, file: str) -> object:
+def parse_yaml(text: str, file: str) -> object:
+    """YAML whose mappings carry their lines (``__line__``, ``__lines__``, ``__item_lines__``);
+    shared with the hoax files so both report problems as ``file:line``."""
     try:
         return yaml.load(text, Loader=_LineLoader) or []
     except yaml.YAMLError as exc:
@@ -123,21 +138,19 @@ def _entry(file: str, item: object) -> FaqEntry:
         if not isinstance(source, dict):
             raise TypeError("expected a mapping with 'title' and 'url'")
         field = "phrasings"
-        phrasings = item.get("phrasings") or []
-        if not isinstance(phrasings, list) or not all(isinstance(p, (str, int, float)) for p in phrasings):
-            raise TypeError("expected a list of texts")
+        phrasings = phrasings_of(item)
         field = "question"
-        question = _texts(item.get("question") or {})
+        question = parse_texts(item.get("question") or {})
         field = "answer"
-        answer = _texts(item["answer"])
+        answer = parse_texts(item["answer"])
         field = "reviewed_on"
-        reviewed_on = _date(item["reviewed_on"]) if item.get("reviewed_on") else None
+        reviewed_on = optional_date(item, field)
         field = "valid_until"
-        valid_until = _date(item["valid_until"]) if item.get("valid_until") else None
+        valid_until = optional_date(item, field)
         return FaqEntry(
             id=str(item["id"]),
             question=question,
-            phrasings=tuple(str(p) for p in phrasings),
+            phrasings=phrasings,
             answer=answer,
             topics=tuple(str(t) for t in item.get("topics") or ()),
             source=Source(title=str(source.get("title") or ""), url=str(source.get("url") or "")),
@@ -155,7 +168,21 @@ def _entry(file: str, item: object) -> FaqEntry:
         raise FaqFormatError(file, lines.get(field, line), f"{field}: {exc}") from None
 
 
-def _texts(value: object) -> dict[str, str]:
+def phrasings_of(item: dict) -> tuple[str, ...]:
+    """The item's ``phrasings`` list as texts (``TypeError`` when it is not a list of texts)."""
+    phrasings = item.get("phrasings") or []
+    if not isinstance(phrasings, list) or not all(isinstance(p, (str, int, float)) for p in phrasings):
+        raise TypeError("expected a list of texts")
+    return tuple(str(p) for p in phrasings)
+
+
+def optional_date(item: dict, key: str) -> date | None:
+    """The item's date at ``key``, or ``None`` when it has none."""
+    return parse_date(item[key]) if item.get(key) else None
+
+
+def parse_texts(value: object) -> dict[str, str]:
+    """A text, or a mapping of language to text, as ``{language: text}``."""
     if isinstance(value, str):
         return {"id": value}
     if isinstance(value, dict):
@@ -163,7 +190,8 @@ def _texts(value: object) -> dict[str, str]:
     raise TypeError("expected a text or a mapping of language to text")
 
 
-def _date(value: object) -> date:
+def parse_date(value: object) -> date:
+    """A ``YYYY-MM-DD`` date (kept as text by the loader so a bad one is reported at its line)."""
     if isinstance(value, date):
         return value
     try:

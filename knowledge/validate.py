@@ -55,7 +55,7 @@ def check_entries(entries: Sequence[FaqEntry], today: date) -> list[Problem]:
             problems.append(Problem(entry.file, _at(entry, "valid_until"), f"{entry.id}: expired on {entry.valid_until}"))
         if not entry.source.url:
             problems.append(Problem(entry.file, _at(entry, "source"), f"{entry.id}: no source url"))
-        elif not _is_web_address(entry.source.url):
+        elif not is_web_address(entry.source.url):
             problems.append(Problem(entry.file, _at(entry, "source"), f"{entry.id}: source url is not an http(s) address: "
                                     f"{entry.source.url!r}"))
         if entry.reviewed_on is None:
@@ -74,7 +74,8 @@ def _at(entry: FaqEntry, field: str) -> int:
 _WEB_ADDRESS = re.compile(r"https?://[^\s/?#]+\.[^\s/?#]+([/?#]\S*)?")  # no urllib: core packages do no I/O
 
 
-def _is_web_address(url: str) -> bool:
+def is_web_address(url: str) -> bool:
+    """An http(s) address with a host that has a dot (what a source link must be)."""
     return _WEB_ADDRESS.fullmatch(url) is not None
 
 

@@ -20,6 +20,7 @@ import nlu
 from knowledge import FAQ_DIR, Abstain, Answer, Clarify, FaqEntry, KnowledgeBase
 from knowledge.evaluate import Outcome, labelled_questions, score
 from knowledge.faq_loader import faq_yaml, load_faq, parse_faq
+from knowledge.hoaxes import HOAX_DIR, HOAX_FILE, NEAR_TRUE_FILE, check_hoaxes, parse_hoaxes, parse_near_true
 from knowledge.jsonl import JsonlFormatError, entries_from_rows, entries_to_rows
 from knowledge.validate import Problem, check_entries, confusable_phrasings, phrasing_documents
 
@@ -35,8 +36,11 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     kb = commands.add_parser("kb", help="knowledge base: validate, import/export JSONL, ask, evaluate")
     kb_commands = kb.add_subparsers(title="kb commands")
 
-    validate = kb_commands.add_parser("validate", help="check FAQ files; prints file:line: problem (exit 1 if any)")
+    validate = kb_commands.add_parser(
+        "validate", help="check FAQ and hoax files; prints file:line: problem (exit 1 if any)")
     _faq_option(validate)
+    validate.add_argument("--hoaxes", type=Path, default=HOAX_DIR,
+                          help="folder of hoaxes.yml and near_true.yml (default: knowledge/hoaxes)")
     validate.set_defaults(run=_validate)
 
     load = kb_commands.add_parser("import", help="convert kb.jsonl (+ kb_questions.jsonl) into an FAQ YAML file")
@@ -117,6 +121,7 @@ def _validate(settings: Settings, args: argparse.Namespace) -> int:
         entries += parsed
         problems += [Problem(e.file, e.line, e.reason) for e in errors]
     problems += check_entries(entries, _today(settings))
+    problems += _hoax_problems(args.hoaxes, _today(settings))
     if entries:
         from bot.understanding.knowledge_source import cached_vectors
 
@@ -127,6 +132,22 @@ def _validate(settings: Settings, args: argparse.Namespace) -> int:
     _say(f"{len(entries)} entries in {len(files)} files: "
          + (f"{len(problems)} problems" if problems else "no problems"))
     return 1 if problems else 0
+
+
+def _hoax_problems(folder: Path, today: date) -> list[Problem]:
+    """The problems of the hoax files in ``folder`` (none when it has no hoax file)."""
+    hoax_path, near_path = folder / HOAX_FILE.name, folder / NEAR_TRUE_FILE.name
+    if not hoax_path.exists():
+        return []
+    problems: list[Problem] = []
+    try:
+        hoaxes, errors = parse_hoaxes(read_text(hoax_path), str(hoax_path))
+        near_true, near_errors = parse_near_true(read_text(near_path), str(near_path)) if near_path.exists() \
+            else ([], [])
+    except StaffFileError as exc:
+        return [Problem(str(exc.path), exc.line or 1, exc.reason)]
+    problems += [Problem(e.file, e.line, e.reason) for e in (*errors, *near_errors)]
+    return problems + check_hoaxes(hoaxes, near_true, today)
 
 
 def _read_kb(kb: Path, questions: Path | None) -> tuple[list[FaqEntry], list[tuple[int, dict]]]:

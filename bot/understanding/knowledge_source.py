@@ -2,7 +2,9 @@
 
 Document vectors and the fitted decision rule are cached on disk by content hash, so a restart
 with unchanged content does not re-embed or re-fit; a process keeps built knowledge bases in
-memory by the same key. :class:`KnowledgeSource` watches the FAQ folder and swaps in a rebuilt
+memory by the same key. The hoax corrections (``knowledge/hoaxes``) are indexed beside the FAQ,
+with the FAQ's questions as the messages that repeat no hoax, and cached the same way.
+:class:`KnowledgeSource` watches the FAQ folder and the hoax files and swaps in a rebuilt
 knowledge base without a restart.
 """
 
@@ -13,7 +15,7 @@ import io
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +32,17 @@ from knowledge import (
     load_out_of_scope,
 )
 from knowledge.faq_loader import OUT_OF_SCOPE_FILE
+from knowledge.hoaxes import (
+    HOAX_FILE,
+    NEAR_TRUE_FILE,
+    HoaxIndex,
+    HoaxRule,
+    build_index,
+    documents_of,
+    load_hoaxes,
+    load_near_true,
+    negative_positions,
+)
 from knowledge.retrieval import embed_documents
 from nlu import Encoder
 
@@ -39,11 +52,48 @@ from bot.storage.staff_files import write_atomically
 log = logging.getLogger("suara.knowledge")
 
 _BUILT: dict[str, KnowledgeBase] = {}
+_HOAXES: dict[str, HoaxIndex] = {}
 
 
-def build_knowledge(encoder: Encoder, faq_dir: Path = FAQ_DIR, cache_dir: Path | None = None) -> KnowledgeBase:
-    """The knowledge base of ``faq_dir``, from memory, the disk cache, or built (and cached)."""
-    return cached_knowledge(load_faq(faq_dir), encoder, load_out_of_scope(), cache_dir)
+def build_knowledge(
+    encoder: Encoder, faq_dir: Path = FAQ_DIR, cache_dir: Path | None = None, hoax_file: Path | None = HOAX_FILE,
+) -> KnowledgeBase:
+    """The knowledge base of ``faq_dir`` with the hoaxes of ``hoax_file`` (``None``: no hoax
+    corrections), from memory, the disk cache, or built (and cached)."""
+    out_of_scope = load_out_of_scope()
+    kb = cached_knowledge(load_faq(faq_dir), encoder, out_of_scope, cache_dir)
+    if hoax_file is None:
+        return kb
+    return replace(kb, hoaxes=cached_hoaxes(kb, out_of_scope, hoax_file, cache_dir))
+
+
+def cached_hoaxes(
+    kb: KnowledgeBase, out_of_scope: Sequence[str], hoax_file: Path = HOAX_FILE, cache_dir: Path | None = None
+) -> HoaxIndex | None:
+    """The hoax index beside ``kb`` (its questions are the messages that repeat no hoax), with the
+    rule fitted once per content and cached on disk as JSON."""
+    hoaxes = load_hoaxes(hoax_file)
+    if not hoaxes:
+        return None
+    near_true = load_near_true(hoax_file.parent / NEAR_TRUE_FILE.name)
+    faq_documents = documents_for(list(kb.entries.values()), out_of_scope)
+    positions = negative_positions(faq_documents, kb.entries)
+    background = [faq_documents[i].text for i in positions]
+    documents = [Document(d.owner, d.text, "question") for d in documents_of(hoaxes, near_true, background)]
+    key = "hoaxes-" + content_hash(documents, kb.encoder.name)
+    if key in _HOAXES:
+        return _HOAXES[key]
+    vectors = cached_vectors(documents[: len(documents) - len(background)], kb.encoder, cache_dir)
+    rule_file = _cache_folder(cache_dir) / f"{key}.rule.json"
+    rule = HoaxRule(**{k: tuple(v) if isinstance(v, list) else v for k, v in json.loads(rule_file.read_text()).items()}
+                    ) if rule_file.exists() else None
+    index, fitted = build_index(hoaxes, near_true, vectors, background, kb.document_vectors[positions], rule)
+    if fitted is not None:
+        write_atomically(rule_file, json.dumps(asdict(index.rule)).encode())
+        log.info("hoaxes_fitted", extra={"hoaxes": len(hoaxes), "test_recall": round(fitted.test.recall, 3),
+                                         "test_precision": round(fitted.test.precision, 3)})
+    _HOAXES[key] = index
+    return index
 
 
 def cached_knowledge(
@@ -95,7 +145,7 @@ def _npy_bytes(array: np.ndarray) -> bytes:
 
 
 def _signature(faq_dir: Path) -> tuple:
-    files = sorted(faq_dir.glob("*.yml")) + [OUT_OF_SCOPE_FILE]
+    files = sorted(faq_dir.glob("*.yml")) + [OUT_OF_SCOPE_FILE, HOAX_FILE, NEAR_TRUE_FILE]
     return tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.exists())
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from knowledge import Abstain, Clarify
+from knowledge.hoaxes import HoaxMatch
 from nlu import Language
 
 from ..events import Button, QueueUnanswered, Reply
@@ -56,3 +57,10 @@ def clarify_reply(result: Clarify, language: Language) -> Reply:
     """Ask which of two close entries the voter meant; each button answers one of them."""
     buttons = tuple(Button(option.question_in(language)[:60], PAYLOAD_QUESTION + option.id) for option in result.options)
     return Reply(text("clarify", language), buttons, kind="clarify")
+
+
+def correction_reply(match: HoaxMatch, language: Language) -> Reply:
+    """The correction of the hoax the voter repeated, with the name and link of its public source."""
+    hoax = match.hoax
+    return Reply(answer_text(hoax.correction_in(language), hoax.source_name, hoax.source_url),
+                 answer_id=f"hoax:{hoax.id}", kind="correction")

@@ -9,7 +9,8 @@ Example::
       type: region             # choice | yes_no | number | text | region | location
       accept_location: true    # region only: a shared location is an answer too
       save_as: village         # the answer is then {village}
-      retries: 2               # re-ask at most twice after an invalid answer ...
+      retries: 2               # re-ask after an invalid answer (the engine says "not understood"
+                               # at most once in a row, so 0 or 1 are what take effect) ...
       invalid:                 # ... with this message (a built-in one by default)
         id: "Nama kelurahan itu tidak kami temukan. Coba periksa ejaannya."
         en: "We couldn't find that village. Please check the spelling."
