@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from nlu.signals import default_config, signal_model_for
 
-from bot.storage.engine import session_factory
+from bot.conversation.contact_lock import locking_sessions
 from bot.understanding.knowledge_source import KnowledgeSource
 from bot.conversation.loop import ConversationLoop
 from bot.telemetry.metrics import Metrics
@@ -29,7 +29,7 @@ def build_loop(
     encoder = settings_encoder(settings)
     signal_model_for(encoder)  # built now, not on the first voter's message
     return ConversationLoop(
-        session_factory(engine),
+        locking_sessions(engine),  # a contact's turns in order across worker processes too
         knowledge.current,
         metrics,
         default_language=settings.default_language,

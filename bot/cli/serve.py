@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import getpass
 import logging
+import os
 import sys
+from collections.abc import Callable
+from multiprocessing.connection import Connection
 
 from aiohttp import web
 
@@ -21,6 +25,8 @@ def register(commands: Commands) -> None:
     serve.add_argument("--port", type=int, help="port to listen on (default: SUARA_PORT or 8080)")
     serve.add_argument("--no-dispatch", action="store_true",
                        help="do not send reminders from this process (run `suara dispatch` elsewhere)")
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="worker processes on the one port (default 1; more than 1 needs PostgreSQL)")
     serve.set_defaults(run=_serve)
 
     chat = commands.add_parser("chat", help="chat with the bot in this terminal (same database as the server)")
@@ -29,16 +35,58 @@ def register(commands: Commands) -> None:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.app import create_app
     from bot.telemetry.logs import configure_logging
 
     configure_logging(settings.log_level)
+    if args.workers < 1:
+        print("suara: --workers must be 1 or more", file=sys.stderr)
+        return 2
+    if args.workers > 1 and settings.is_sqlite:
+        print(SQLITE_ONE_WORKER, file=sys.stderr)
+        return 2
     migrate(settings)
     host, port = args.host or settings.host, args.port or settings.port
-    print(f"suara: web chat at http://{host}:{port}/ (Ctrl-C to stop)", file=sys.stderr)
-    app = create_app(settings, dispatch=not args.no_dispatch)
-    web.run_app(app, host=host, port=port, print=None, access_log=None)
-    return 0
+    url = f"http://{host}:{port}/"
+    if args.workers == 1:
+        _listen(settings, host, port, not args.no_dispatch, reuse_port=False,
+                on_ready=lambda: _announce(url, 1))
+        return 0
+    from bot.server.workers import Supervisor
+
+    target = functools.partial(_worker, settings, host, port, not args.no_dispatch)
+    return Supervisor(target, args.workers, on_all_ready=lambda: _announce(url, args.workers)).run()
+
+
+SQLITE_ONE_WORKER = (
+    "suara: --workers N > 1 needs PostgreSQL (SUARA_DATABASE_URL=postgresql://…). SQLite lets one "
+    "process write at a time, so more workers add lock waits, not speed, and a voter's messages stay "
+    "in order across processes only through PostgreSQL's per-contact locks. Use --workers 1 with SQLite."
+)
+
+
+def _announce(url: str, workers: int) -> None:
+    """Said only once the port accepts connections (every worker's, with several)."""
+    many = f", {workers} workers" if workers > 1 else ""
+    print(f"suara: web chat at {url} (Ctrl-C to stop{many})", file=sys.stderr, flush=True)
+
+
+def _listen(settings: Settings, host: str, port: int, dispatch: bool, *, reuse_port: bool,
+            on_ready: Callable[[], None]) -> None:
+    """Build the app in this process and serve until SIGINT/SIGTERM (aiohttp's graceful stop)."""
+    from bot.app import create_app
+
+    app = create_app(settings, dispatch=dispatch)
+    # aiohttp calls ``print`` once every site has started listening: the moment we are reachable.
+    web.run_app(app, host=host, port=port, print=lambda _banner: on_ready(), access_log=None,
+                reuse_port=reuse_port or None)
+
+
+def _worker(settings: Settings, host: str, port: int, dispatch: bool, index: int, ready: Connection) -> None:
+    """One of ``--workers N``: a process of its own, on the shared port (SO_REUSEPORT)."""
+    from bot.telemetry.logs import configure_logging
+
+    configure_logging(settings.log_level)
+    _listen(settings, host, port, dispatch, reuse_port=True, on_ready=lambda: ready.send(os.getpid()))
 
 
 def _chat(settings: Settings, args: argparse.Namespace) -> int:

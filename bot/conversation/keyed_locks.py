@@ -5,6 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+
+#: The key the running task holds through :meth:`KeyedLocks.hold` (``None`` outside one), so the
+#: database session can take the same key's lock across worker processes
+#: (:mod:`bot.conversation.contact_lock`) without every caller passing it down.
+HELD_KEY: ContextVar[Hashable | None] = ContextVar("suara_held_key", default=None)
 
 
 class KeyedLocks:
@@ -25,7 +31,11 @@ class KeyedLocks:
         self._locks[key] = (lock, users + 1)
         try:
             async with lock:
-                yield
+                token = HELD_KEY.set(key)
+                try:
+                    yield
+                finally:
+                    HELD_KEY.reset(token)
         finally:
             lock, users = self._locks[key]
             if users == 1:

@@ -27,11 +27,10 @@ import threading
 import time
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import Iterator
 from urllib.parse import urlparse
 
-if TYPE_CHECKING:  # pragma: no cover
-    import numpy as np
+from bot.embedding.encoder import SentenceEncoder
 
 log = logging.getLogger(__name__)
 
@@ -308,58 +307,6 @@ def _configure_threads(num_threads: int | None) -> int:
     return n
 
 
-class SentenceEncoder:
-    """A SentenceTransformer with e5-style prefixes, returning float32 unit vectors.
-
-    The encode methods are CPU-bound and blocking; call them from a worker
-    thread (``loop.run_in_executor``/``asyncio.to_thread``) in async code.
-    """
-
-    def __init__(self, model, name: str, path: Path, query_prefix: str | None = None,
-                 passage_prefix: str | None = None):
-        self._model = model
-        self.name = name
-        self.path = Path(path)
-        prompts = getattr(model, "prompts", None) or {}
-        is_e5 = "e5" in name.lower() or "e5" in self.path.name.lower()
-        if query_prefix is None:
-            query_prefix = prompts.get("query", "query: " if is_e5 else "")
-        if passage_prefix is None:
-            passage_prefix = prompts.get("passage", prompts.get("document", "passage: " if is_e5 else ""))
-        self.query_prefix = query_prefix
-        self.passage_prefix = passage_prefix
-        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        self.dim = int(get_dim())
-
-    def __repr__(self) -> str:
-        return f"SentenceEncoder(name={self.name!r}, dim={self.dim}, path={str(self.path)!r})"
-
-    def _encode(self, texts: Sequence[str], prefix: str, batch_size: int) -> "np.ndarray":
-        import numpy as np
-
-        if isinstance(texts, str):
-            raise TypeError("pass a list of strings, not a single string")
-        texts = [t if t.startswith(prefix) else prefix + t for t in texts]
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        out = self._model.encode(
-            texts,
-            batch_size=batch_size,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-        )
-        return np.ascontiguousarray(out, dtype=np.float32)
-
-    def encode_queries(self, texts: Sequence[str], batch_size: int = 32) -> "np.ndarray":
-        """[n, dim] float32, L2-normalised; adds the query prefix (``"query: "`` for e5)."""
-        return self._encode(texts, self.query_prefix, batch_size)
-
-    def encode_passages(self, texts: Sequence[str], batch_size: int = 32) -> "np.ndarray":
-        """[n, dim] float32, L2-normalised; adds the passage prefix (``"passage: "`` for e5)."""
-        return self._encode(texts, self.passage_prefix, batch_size)
-
-
 def load_encoder(
     name_or_path: str,
     cache_dir: Path | None = None,
@@ -388,7 +335,8 @@ def load_encoder(
     if int8:
         _quantise_int8(model)
         name += "+int8"
-    enc = SentenceEncoder(model, name=name, path=path)
+    cache_root = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    enc = SentenceEncoder(model, name=name, path=path, vector_cache=cache_root / "vectors")
     log.info("embedding model %s loaded from %s in %.1fs (dim %d, %d threads)",
              enc.name, path, time.monotonic() - t0, enc.dim, n)
     return enc
