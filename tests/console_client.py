@@ -8,8 +8,10 @@ import shutil
 from pathlib import Path
 
 from aiohttp import ClientResponse, ClientSession, CookieJar
+from playwright.async_api import Page
 
 from bot.console.accounts import add_account
+from bot.console.setup import PAGES
 from bot.conversation.loop import utcnow
 from bot.settings import Settings
 from bot.storage.engine import create_engine, session_factory
@@ -17,6 +19,29 @@ from knowledge.faq_loader import FAQ_DIR
 
 PASSWORD = "correct horse battery staple"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def console_settings(database_url: str, tmp_path: Path) -> Settings:
+    """Settings for a console test: ``database_url`` and a copy of the FAQ folder to publish to."""
+    return Settings(database_url=database_url, faq_dir=faq_copy(tmp_path), _env_file=None)
+
+
+def console_path(route_name: str, **parts: str) -> str:
+    """The path of the console route called ``route_name``, placeholders filled from ``parts``."""
+    for table in PAGES:
+        for route in table:
+            if route.kwargs.get("name") == route_name:
+                path = re.sub(r"\{(\w+)(:[^}]*)?\}", lambda m: parts[m.group(1)], route.path)
+                return "/console" + path
+    raise KeyError(route_name)
+
+
+async def sign_in_page(page: Page, base: str, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the login form in a browser ``page`` (the caller checks where it lands)."""
+    await page.goto(base + "/console/login")
+    await page.fill("input[name=email]", email)
+    await page.fill("input[name=password]", password)
+    await page.click("main form button.primary")
 
 
 def faq_copy(tmp_path: Path) -> Path:

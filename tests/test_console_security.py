@@ -27,7 +27,7 @@ from bot.storage.staff_models import StaffAccount
 from tests.console_client import PASSWORD, Staff, faq_copy, make_account
 
 #: A real value for each path placeholder of a console route.
-SAMPLE_PARTS = {"entry_id": "tentang-bot"}
+SAMPLE_PARTS = {"entry_id": "tentang-bot", "flow_id": "find_tps", "contact_id": "1", "campaign_id": "pilkada-2024", "chart": "messages", "conversation_id": "1", "canned_id": "1"}
 HOSTILE = ["<script>alert(1)</script>", '<img src=x onerror=alert(1)>', '<a href="javascript:alert(1)">klik</a>',
            "tps saya \u202egnp.exe di mana"]
 

@@ -2,9 +2,15 @@
 
 ``POST /api/web/messages`` takes ``{"contact": str, "id": str, "text": str}``,
 ``{"contact": str, "id": str, "payload": str}`` or a shared location
-``{"contact": str, "id": str, "location": {"latitude": float, "longitude": float}}`` and answers ``{"replies": [...], "duplicate": bool}``.
+``{"contact": str, "id": str, "location": {"latitude": float, "longitude": float}}`` and answers
+``{"replies": [...], "duplicate": bool, "live": bool}``.
 The page keeps a random contact id in the browser's storage; ``id`` is a fresh random id per
 message, so a retried request is processed once.
+
+``GET /api/web/messages?contact=…&after=N`` answers ``{"messages": [{"id", "text"}], "live": bool}``:
+what staff sent this voter from the console inbox after message ``N`` (not direct replies).
+``live`` says the conversation is with staff, so the page keeps polling. The contact id is the
+voter's only credential, as for the POST: it is random and known only to the voter's browser.
 """
 
 from __future__ import annotations
@@ -15,13 +21,16 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.channels.json_body import BadBody, decode
-from bot.server.keys import CLOCK, LOOP
+from bot.conversation.handover import agent_messages
+from bot.server.keys import CLOCK, ENGINE, LOOP
+from bot.storage.engine import session_factory
 from bot.conversation.messages import InboundMessage, OutboundMessage
 
 CHANNEL = "web"
 STATIC = Path(__file__).parent / "static"
 _ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 _MAX_PAYLOAD = 128
+_AFTER = re.compile(r"^[0-9]{1,18}$")
 
 routes = web.RouteTableDef()
 
@@ -42,7 +51,20 @@ async def post_message(request: web.Request) -> web.Response:
     except (BadBody, BadRequest) as exc:
         return web.json_response({"error": str(exc)}, status=400)
     result = await request.app[LOOP].handle(inbound)
-    return web.json_response({"replies": [_reply_json(r) for r in result.replies], "duplicate": result.duplicate})
+    _, live = await agent_messages(session_factory(request.app[ENGINE]), CHANNEL, inbound.external_id)
+    return web.json_response({"replies": [_reply_json(r) for r in result.replies], "duplicate": result.duplicate,
+                              "live": live})
+
+
+@routes.get("/api/web/messages")
+async def poll_messages(request: web.Request) -> web.Response:
+    """Messages staff sent this voter after ``after`` (see the module notes)."""
+    contact, after = request.query.get("contact", ""), request.query.get("after", "0")
+    if not _ID.match(contact) or not _AFTER.match(after):
+        return web.json_response({"error": "contact must be a web chat id and after a message id"}, status=400)
+    found, live = await agent_messages(session_factory(request.app[ENGINE]), CHANNEL, contact, int(after))
+    return web.json_response({"messages": [{"id": i, "text": text} for i, text in found], "live": live},
+                             headers={"Cache-Control": "no-store"})
 
 
 def parse_body(body: object, received_at) -> InboundMessage:  # noqa: ANN001 - datetime

@@ -33,12 +33,53 @@ ACCESS: dict[str, frozenset[str]] = {
     # Adding a phrasing publishes knowledge: an editor's job, not an agent's.
     "unanswered.phrasing": frozenset({ADMIN, EDITOR}),
     "audit.list": frozenset({ADMIN}),
+    # Contacts: agents look voters up, campaigners check segments; only an admin erases.
+    "contacts.list": frozenset({ADMIN, AGENT, CAMPAIGNER}),
+    "contacts.show": frozenset({ADMIN, AGENT, CAMPAIGNER}),
+    "contacts.erase_confirm": frozenset({ADMIN}),
+    "contacts.erase": frozenset({ADMIN}),
+    "reminders.list": frozenset({ADMIN, CAMPAIGNER}),
+    "reminders.new": frozenset({ADMIN, CAMPAIGNER}),
+    "reminders.check": frozenset({ADMIN, CAMPAIGNER}),
+    "reminders.schedule": frozenset({ADMIN, CAMPAIGNER}),
+    "reminders.show": frozenset({ADMIN, CAMPAIGNER}),
+    "reminders.preview": frozenset({ADMIN, CAMPAIGNER}),
+    "reminders.progress": frozenset({ADMIN, CAMPAIGNER}),
+    "reminders.pause": frozenset({ADMIN, CAMPAIGNER}),
+    "reminders.resume": frozenset({ADMIN, CAMPAIGNER}),
+    "reminders.cancel": frozenset({ADMIN, CAMPAIGNER}),
+    "dashboard": frozenset({ADMIN, CAMPAIGNER, VIEWER}),
+    "dashboard.chart": frozenset({ADMIN, CAMPAIGNER, VIEWER}),
+    "flows.list": frozenset({ADMIN, EDITOR}),
+    "flows.edit": frozenset({ADMIN, EDITOR}),
+    "flows.check": frozenset({ADMIN, EDITOR}),
+    "flows.simulate": frozenset({ADMIN, EDITOR}),
+    "flows.publish": frozenset({ADMIN, EDITOR}),
+    "flows.history": frozenset({ADMIN, EDITOR}),
+    "flows.rollback": frozenset({ADMIN, EDITOR}),
+    # The agent inbox: conversations handed to staff, replies, notes, canned replies.
+    "inbox.list": frozenset({ADMIN, AGENT}),
+    "inbox.conversation": frozenset({ADMIN, AGENT}),
+    "inbox.updates": frozenset({ADMIN, AGENT}),
+    "inbox.take": frozenset({ADMIN, AGENT}),
+    "inbox.assign": frozenset({ADMIN, AGENT}),
+    "inbox.state": frozenset({ADMIN, AGENT}),
+    "inbox.reply": frozenset({ADMIN, AGENT}),
+    "inbox.note": frozenset({ADMIN, AGENT}),
+    "canned.list": frozenset({ADMIN, AGENT}),
+    "canned.add": frozenset({ADMIN, AGENT}),
+    "canned.delete": frozenset({ADMIN, AGENT}),
 }
 
 #: The navigation, in order: (route name, text key). Each item shows only to roles that may open it.
 NAV: tuple[tuple[str, str], ...] = (
+    ("dashboard", "nav.dashboard"),  # first: the home page of viewers (and admins, campaigners)
     ("knowledge.list", "nav.knowledge"),
+    ("inbox.list", "nav.inbox"),  # before the queue: an agent's home page
     ("unanswered.list", "nav.unanswered"),
+    ("flows.list", "nav.flows"),
+    ("contacts.list", "nav.contacts"),
+    ("reminders.list", "nav.reminders"),
     ("audit.list", "nav.audit"),
 )
 

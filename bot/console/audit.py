@@ -28,14 +28,18 @@ def record(db: AsyncSession, user: StaffUser | str, action: str, subject: str, n
     audit(db, actor_name(user), action, subject, dict(detail), now)
 
 
-async def audit_page(db: AsyncSession, page: int, actor: str = "", action: str = "") -> tuple[list[AuditEntry], int]:
-    """One page of entries, newest first, filtered by ``actor`` / ``action`` (substrings);
-    and the number of pages."""
+async def audit_page(db: AsyncSession, page: int, actor: str = "", action: str = "", subject: str = "",
+                     since: datetime | None = None, until: datetime | None = None) -> tuple[list[AuditEntry], int]:
+    """One page of entries, newest first, filtered by ``actor`` / ``action`` / ``subject``
+    (substrings) and by time (``since`` inclusive, ``until`` exclusive); and the number of pages."""
     query = select(AuditEntry)
-    if actor:
-        query = query.where(AuditEntry.actor.contains(actor, autoescape=True))
-    if action:
-        query = query.where(AuditEntry.action.contains(action, autoescape=True))
+    for column, wanted in ((AuditEntry.actor, actor), (AuditEntry.action, action), (AuditEntry.subject, subject)):
+        if wanted:
+            query = query.where(column.contains(wanted, autoescape=True))
+    if since is not None:
+        query = query.where(AuditEntry.created_at >= since)
+    if until is not None:
+        query = query.where(AuditEntry.created_at < until)
     total = await db.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = await db.scalars(query.order_by(AuditEntry.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
     return list(rows), max(1, -(-total // PAGE_SIZE))

@@ -1,15 +1,13 @@
-"""Signing in and out, the language switch, the home page and the audit log page."""
+"""Signing in and out, the language switch and the home page (the audit log is ``audit_pages``)."""
 
 from __future__ import annotations
-
-import json
 
 from aiohttp import web
 from aiohttp_session import get_session
 
 from bot.console.access import nav_for
 from bot.console.accounts import Throttled, authenticate
-from bot.console.audit import audit_page, record
+from bot.console.audit import record
 from bot.console.keys import DB, USER
 from bot.console.render import render, url
 from bot.console.sessions import LANGUAGES, flash, sign_in, sign_out
@@ -74,17 +72,6 @@ async def switch_language(request: web.Request) -> web.StreamResponse:
     if chosen in LANGUAGES:
         (await get_session(request))["lang"] = chosen
     raise web.HTTPFound(_safe_next(str(form.get("next", ""))) or url(request, "home"))
-
-
-@routes.get("/audit", name="audit.list")
-async def audit_list(request: web.Request) -> web.StreamResponse:
-    actor, action = request.query.get("actor", "")[:128], request.query.get("action", "")[:64]
-    page = int(request.query["page"]) if request.query.get("page", "").isdigit() else 1
-    async with request.app[DB]() as db:
-        entries, pages = await audit_page(db, max(page, 1), actor, action)
-    rows = [(e, json.dumps(e.detail, ensure_ascii=False, indent=1)[:2000]) for e in entries]
-    return await render(request, "audit.html", {"rows": rows, "page": page, "pages": pages,
-                                                "actor": actor, "action": action})
 
 
 def _safe_next(target: str) -> str:

@@ -10,6 +10,9 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.console import auth_pages, knowledge_pages, unanswered_pages
+from bot.console import flow_pages
+from bot.console import inbox_actions, inbox_canned, inbox_conversation, inbox_list, inbox_reply
+from bot.console import audit_pages, campaign_pages, contact_pages, dashboard_pages
 from bot.console.keys import DB, PUBLISH_LOCK, SESSION_STORAGE
 from bot.console.guard import guard, sessions
 from bot.console.render import setup_templates
@@ -20,7 +23,10 @@ from bot.storage.engine import session_factory
 
 STATIC = Path(__file__).parent / "static"
 #: Every page group's routes; a new page module adds its ``routes`` here.
-PAGES = (auth_pages.routes, knowledge_pages.routes, unanswered_pages.routes)
+PAGES = (auth_pages.routes, knowledge_pages.routes, unanswered_pages.routes, flow_pages.routes,
+         audit_pages.routes, contact_pages.routes, campaign_pages.routes, dashboard_pages.routes,
+         inbox_list.routes, inbox_conversation.routes, inbox_actions.routes, inbox_reply.routes,
+         inbox_canned.routes)
 
 
 def setup(app: web.Application) -> None:

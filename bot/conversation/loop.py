@@ -38,7 +38,7 @@ from flows import (
 from flows import privacy as wording
 from knowledge import KnowledgeBase
 
-from bot.conversation import privacy, profile
+from bot.conversation import handover, privacy, profile
 from bot.conversation.keyed_locks import KeyedLocks
 from bot.conversation.messages import HandleResult, InboundMessage, OutboundMessage
 from bot.storage import turns as store
@@ -163,6 +163,8 @@ class _Turn:
             return self.replies
         if self.contact.opted_out and command != "opt_in":
             return self.replies  # opted out: stored, never answered
+        if command != "opt_in" and await handover.held(self.db, self.contact.id):
+            return self.replies  # an agent has this conversation: stored for them, the bot stays quiet
         if command == "opt_in":
             self.contact.opted_out = False
             store.audit(self.db, self._actor, "opt_in", self._actor, {"channel": self.inbound.channel}, self.now)
@@ -258,8 +260,10 @@ class _Turn:
             case QueueUnanswered(question=question, candidates=candidates):
                 store.add_unanswered(self.db, self.contact, stored.id, question,
                                      [asdict(c) for c in candidates], self.now)
+                await handover.after_unanswered(self.db, self.contact, self.now)
             case Handover(reason=reason):
                 self.contact.needs_human = True
+                await handover.open_conversation(self.db, self.contact, "asked_human", reason, self.now)
                 store.audit(self.db, self._actor, "handover_requested", self._actor, {"reason": reason}, self.now)
             case SetField(name="region", value=value) if self.contact.consent:
                 self.contact.region = value[:128]

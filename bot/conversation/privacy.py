@@ -3,10 +3,11 @@
 ``HAPUS DATA`` asks for a confirmation first (a button, or "YA" typed as the next message within
 :data:`flows.privacy.CONFIRM_WINDOW`). The pending question is not kept anywhere: it is the last
 message we sent, recognised by its confirmation button, so nothing outlives the erasure. Erasing
-removes the voter's messages, signals, unanswered questions and conversation session and resets
-what the profile learnt (region, time zone, deep-link source, consent); the consent records stay
-as the proof the law asks for, with a withdrawal appended, and the audit log notes the erasure
-with counts only, never content. The words the voter reads are in :mod:`flows.privacy`.
+removes the voter's messages, signals, unanswered questions, conversation session and inbox
+conversation (with staff notes) and resets what the profile learnt (region, time zone, deep-link
+source, consent); the consent records stay as the proof the law asks for, with a withdrawal
+appended, and the audit log notes the erasure with counts only, never content. The words the
+voter reads are in :mod:`flows.privacy`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.privacy import CONFIRM_WINDOW, PAYLOAD_ERASE_YES, DataSummary
 
 from bot.storage import turns as store
-from bot.storage.models import Contact, ConversationSession, Message, SegmentSignal, UnansweredQuestion
+from bot.storage.inbox_models import InboxConversation
+from bot.storage.models import (
+    Contact,
+    ConversationSession,
+    Message,
+    ReminderSubscription,
+    SegmentSignal,
+    UnansweredQuestion,
+)
 
 
 async def erasure_pending(db: AsyncSession, contact: Contact, now: datetime) -> bool | None:
@@ -41,9 +50,12 @@ async def data_summary(db: AsyncSession, contact: Contact) -> DataSummary:
         .order_by(SegmentSignal.id)
     )).all()
     messages = await db.scalar(select(func.count()).select_from(Message).where(Message.contact_id == contact.id))
+    topics = await db.scalars(select(ReminderSubscription.topic).where(ReminderSubscription.contact_id == contact.id)
+                              .order_by(ReminderSubscription.id))
     return DataSummary(
         language=contact.language, region=contact.region, timezone=contact.timezone, consent=contact.consent,
         opted_out=contact.opted_out, signals=tuple((name, value) for name, value in signals), messages=messages or 0,
+        subscriptions=tuple(topics),
     )
 
 
@@ -51,7 +63,7 @@ async def erase(db: AsyncSession, contact: Contact, *, channel: str, timezone: s
     """Erase what we keep about ``contact`` (see the module notes), in the caller's transaction."""
     counts = {}
     for name, model in (("signals", SegmentSignal), ("unanswered", UnansweredQuestion), ("messages", Message),
-                        ("sessions", ConversationSession)):
+                        ("sessions", ConversationSession), ("inbox", InboxConversation)):
         result = await db.execute(delete(model).where(model.contact_id == contact.id))
         counts[name] = result.rowcount or 0
     if contact.consent:
