@@ -64,3 +64,33 @@ def add_station(db: AsyncSession, village_code: str, number: int, address: str, 
                              district_code=district, district="D", village_code=village_code, village=village,
                              number=number, address=address, latitude=-0.5, longitude=117.1, notes="test",
                              imported_at=T0))
+
+
+#: A campaign with one event (H-1 at 19:00 local), a jobs variant and a neutral default, with
+#: fallbacks for voters whose TPS is unknown; ``.format(voting_day=...)`` fills the date.
+TEST_CAMPAIGN = """\
+id: pilkada-uji
+title: {{id: "Pengingat uji", en: "Test reminders"}}
+topic: voting_day
+election:
+  voting_day: {voting_day}
+missing_tps: fallback
+events:
+  - id: h-1
+    offset_days: -1
+    at: "19:00"
+    variants:
+      - segment: 'issue = jobs'
+        text:
+          id: "Besok pilih yang peduli lapangan kerja! TPS {{tps.number}}."
+          en: "Tomorrow vote for jobs! TPS {{tps.number}}."
+          fallback: {{id: "Besok pilih yang peduli lapangan kerja!", en: "Tomorrow vote for jobs!"}}
+      - default: yes
+        neutral: yes
+        text:
+          id: "Besok, {{voting_day}}, memilih di TPS {{tps.number}}, {{tps.address}}. Buka {{hours}} {{zone}}."
+          en: "Tomorrow, {{voting_day}}, vote at TPS {{tps.number}}, {{tps.address}}. Open {{hours}} {{zone}}."
+          fallback:
+            id: "Besok memilih. TPS buka {{hours}} {{zone}}."
+            en: "Tomorrow you vote. Polling stations open {{hours}} {{zone}}."
+"""

@@ -12,9 +12,11 @@ from pathlib import Path
 import asyncpg
 import pytest
 from aiohttp import ClientSession, web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from playwright.async_api import Browser, async_playwright
 
 from bot.app import create_app
+from bot.storage.engine import create_engine, session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.schema import metadata
 from bot.settings import Settings
@@ -65,6 +67,15 @@ async def _run_sql(url: str, sql: str) -> None:
         await connection.close()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests check pages, not the database: they run on SQLite only."""
+    postgres_pages = [item for item in items if item.get_closest_marker("browser")
+                      and getattr(item, "callspec", None) and item.callspec.params.get("database_url") == "postgresql"]
+    if postgres_pages:
+        config.hook.pytest_deselected(items=postgres_pages)
+        items[:] = [item for item in items if item not in postgres_pages]
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Every storage test runs on a migrated SQLite file and on PostgreSQL."""
@@ -80,6 +91,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, _env_file=None)
+
+
+@pytest.fixture
+async def sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A session factory on the test database, for tests that read or write rows directly."""
+    engine = create_engine(settings)
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def db(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """One database session on the test database."""
+    async with sessions() as session:
+        yield session
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -86,3 +87,15 @@ async def signed_in(server: str, settings: Settings, role: str) -> Staff:
     client = Staff(server)
     assert (await client.login(f"{role}@suara.test")).status == 302
     return client
+
+
+def signed_in_as(role: str):  # noqa: ANN201 - a pytest fixture
+    """A fixture: a new ``role`` account signed in on the ``server`` fixture, closed afterwards."""
+
+    @pytest.fixture
+    async def staff(server: str, settings: Settings) -> AsyncIterator[Staff]:
+        client = await signed_in(server, settings, role)
+        yield client
+        await client.close()
+
+    return staff

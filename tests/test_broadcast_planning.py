@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -29,54 +28,18 @@ from bot.storage.campaign_models import Reminder
 from bot.storage.engine import create_engine, session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.models import AuditEntry, ConsentRecord, Message
-from broadcast_seed import add_contact, add_station
+from broadcast_seed import TEST_CAMPAIGN, add_contact, add_station
 
 SUARA = [sys.executable, "-m", "bot.cli"]
 NOW = datetime(2024, 11, 20, 3, 0, tzinfo=UTC)
 SAMARINDA, JAKARTA, JAYAPURA = "64.72.01.1001", "31.71.01.1001", "91.71.01.1001"
-CAMPAIGN = """\
-id: pilkada-uji
-title: {{id: "Pengingat uji", en: "Test reminders"}}
-topic: voting_day
-election:
-  voting_day: {voting_day}
-missing_tps: fallback
-events:
-  - id: h-1
-    offset_days: -1
-    at: "19:00"
-    variants:
-      - segment: 'issue = jobs'
-        text:
-          id: "Besok pilih yang peduli lapangan kerja! TPS {{tps.number}}."
-          en: "Tomorrow vote for jobs! TPS {{tps.number}}."
-          fallback: {{id: "Besok pilih yang peduli lapangan kerja!", en: "Tomorrow vote for jobs!"}}
-      - default: yes
-        neutral: yes
-        text:
-          id: "Besok, {{voting_day}}, memilih di TPS {{tps.number}}, {{tps.address}}. Buka {{hours}} {{zone}}."
-          en: "Tomorrow, {{voting_day}}, vote at TPS {{tps.number}}, {{tps.address}}. Open {{hours}} {{zone}}."
-          fallback:
-            id: "Besok memilih. TPS buka {{hours}} {{zone}}."
-            en: "Tomorrow you vote. Polling stations open {{hours}} {{zone}}."
-"""
 
 
 def campaign_for(voting_day: date) -> tuple[Campaign, str]:
-    source = CAMPAIGN.format(voting_day=voting_day.isoformat())
+    source = TEST_CAMPAIGN.format(voting_day=voting_day.isoformat())
     campaign, problems = parse_campaign(source, "pilkada-uji.yml")
     assert campaign is not None, problems
     return campaign, source
-
-
-@pytest.fixture
-async def db(settings: Settings) -> AsyncIterator[AsyncSession]:
-    engine = create_engine(settings)
-    try:
-        async with session_factory(engine)() as session:
-            yield session
-    finally:
-        await engine.dispose()
 
 
 async def _voters(db: AsyncSession, last_seen: datetime = NOW) -> dict[str, int]:

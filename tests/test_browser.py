@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 
 import pytest
 from playwright.async_api import Browser, expect
 
 pytestmark = pytest.mark.browser
-
-@pytest.fixture(params=["sqlite"])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> str:  # noqa: ANN001
-    """The browser tests check the page, not the database: SQLite is enough."""
-    from bot.storage.migrate import upgrade
-
-    url = f"sqlite+aiosqlite:///{tmp_path / 'suara.db'}"
-    upgrade(url)
-    return url
-
 
 async def test_phone_sized_chat_greets_with_buttons_and_answers_a_click(server: str, browser: Browser) -> None:
     page = await browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)

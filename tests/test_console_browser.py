@@ -35,16 +35,6 @@ HOSTILE = {
 }
 
 
-@pytest.fixture(params=["sqlite"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The browser checks the pages, not the database: SQLite is enough."""
-    from bot.storage.migrate import upgrade
-
-    url = f"sqlite+aiosqlite:///{tmp_path / 'suara.db'}"
-    upgrade(url)
-    return url
-
-
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return console_settings(database_url, tmp_path)

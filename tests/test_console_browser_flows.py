@@ -15,16 +15,6 @@ pytestmark = pytest.mark.browser
 OLD_QUESTION = "Di kelurahan/desa mana Anda terdaftar"
 
 
-@pytest.fixture(params=["sqlite"])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> str:  # noqa: ANN001
-    """The browser checks the pages, not the database: SQLite is enough."""
-    from bot.storage.migrate import upgrade
-
-    url = f"sqlite+aiosqlite:///{tmp_path / 'suara.db'}"
-    upgrade(url)
-    return url
-
-
 async def sign_in(page: Page, server: str, email: str) -> None:
     await page.goto(server + "/console/flows")
     await page.fill("input[name=email]", email)

@@ -49,7 +49,6 @@ async def nothing_ran(page: Page, dialogs: list[str]) -> None:
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390, "the page scrolls sideways"
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the pages matter here, not the database
 async def test_agent_takes_over_replies_in_the_web_chat_and_hands_back(
     server: str, settings: Settings, browser: Browser
 ) -> None:

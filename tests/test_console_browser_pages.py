@@ -16,16 +16,6 @@ from tests.console_seed import HOSTILE, add_campaign_rows, add_messages, add_una
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(params=["sqlite"])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> str:  # noqa: ANN001
-    """The browser checks the pages, not the database: SQLite is enough."""
-    from bot.storage.migrate import upgrade
-
-    url = f"sqlite+aiosqlite:///{tmp_path / 'suara.db'}"
-    upgrade(url)
-    return url
-
-
 async def seed(settings: Settings) -> int:
     now = utcnow()
     async with database(settings) as db:

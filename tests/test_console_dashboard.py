@@ -5,24 +5,18 @@ and voter text escaped in the top lists."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
-import pytest
 
 from bot.conversation.loop import utcnow
 from bot.settings import Settings
 from broadcast_seed import add_contact
 from tests.console_client import Staff, make_account
-from tests.console_seed import signed_in, HOSTILE, add_campaign_rows, add_messages, add_opt_out, add_unanswered, database
+from tests.console_seed import signed_in_as, HOSTILE, add_campaign_rows, add_messages, add_opt_out, add_unanswered, database
 
 CHARTS = ("messages", "outcomes", "regions", "opt_outs", "funnel")
 
 
-@pytest.fixture
-async def viewer(server: str, settings: Settings) -> AsyncIterator[Staff]:
-    client = await signed_in(server, settings, "viewer")
-    yield client
-    await client.close()
+viewer = signed_in_as("viewer")
 
 
 async def seed(settings: Settings) -> None:

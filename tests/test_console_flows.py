@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import ClientSession
@@ -19,7 +18,8 @@ from bot.storage.models import (
     AuditEntry, ChannelIdentity, Contact, ConversationSession, FlowVersion, InboundReceipt, Message,
 )
 from dbread import rows
-from tests.console_client import Staff, make_account
+from tests.console_client import Staff
+from tests.console_seed import signed_in_as
 from webchat import WebVoter
 
 EDIT = "/console/flows/find_tps"
@@ -27,13 +27,7 @@ OLD_QUESTION = "Di kelurahan/desa mana Anda terdaftar"
 NEW_QUESTION = "VERSI BARU: kelurahan/desa Anda apa"
 
 
-@pytest.fixture
-async def editor(server: str, settings: Settings) -> AsyncIterator[Staff]:
-    await make_account(settings, "editor@suara.test", "editor")
-    client = Staff(server)
-    assert (await client.login("editor@suara.test")).status == 302
-    yield client
-    await client.close()
+editor = signed_in_as("editor")
 
 
 def textarea(body: str) -> str:

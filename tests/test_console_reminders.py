@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
 from aiohttp import FormData
 from sqlalchemy import select
 
@@ -18,45 +16,20 @@ from bot.conversation.loop import utcnow
 from bot.settings import Settings
 from bot.storage.campaign_models import Campaign, Reminder
 from bot.storage.models import AuditEntry
-from broadcast_seed import add_contact
+from broadcast_seed import TEST_CAMPAIGN, add_contact
 from tests.console_client import Staff, make_account
-from tests.console_seed import signed_in, add_campaign_rows, count, database
+from tests.console_seed import signed_in_as, add_campaign_rows, count, database
 
 PAGE = "/console/reminders/c/pilkada-uji"
-CAMPAIGN = """\
-id: pilkada-uji
-title: {{id: "Pengingat uji", en: "Test reminders"}}
-topic: voting_day
-election:
-  voting_day: {voting_day}
-missing_tps: fallback
-events:
-  - id: h-1
-    offset_days: -1
-    at: "19:00"
-    variants:
-      - segment: 'issue = jobs'
-        neutral: yes
-        text:
-          id: "Besok pilih! Lapangan kerja penting."
-          en: "Vote tomorrow! Jobs matter."
-      - default: yes
-        neutral: yes
-        text:
-          id: "Besok memilih. TPS buka {{hours}} {{zone}}."
-          en: "Tomorrow you vote. Polling stations open {{hours}} {{zone}}."
-"""
 
 
 def campaign_text() -> str:
-    return CAMPAIGN.format(voting_day=(utcnow().date() + timedelta(days=20)).isoformat())
+    """The test campaign with both variants neutral: H-1 falls in the default masa tenang."""
+    neutral = TEST_CAMPAIGN.replace("      - segment: 'issue = jobs'\n", "      - segment: 'issue = jobs'\n        neutral: yes\n")
+    return neutral.format(voting_day=(utcnow().date() + timedelta(days=20)).isoformat())
 
 
-@pytest.fixture
-async def campaigner(server: str, settings: Settings) -> AsyncIterator[Staff]:
-    client = await signed_in(server, settings, "campaigner")
-    yield client
-    await client.close()
+campaigner = signed_in_as("campaigner")
 
 
 async def seed(settings: Settings) -> None:
@@ -81,7 +54,7 @@ async def test_check_shows_problems_at_their_line_and_a_preview_and_writes_nothi
     response, body = await campaigner.post("/console/reminders/check", {"source": campaign_text()})
     assert response.status == 200 and "Kampanye pilkada-uji lolos pemeriksaan" in body
     assert "7 kontak; 6 pesan akan dikirim" in body and "no_consent" in body
-    assert "issue = jobs" in body and "Besok pilih! Lapangan kerja penting." in body
+    assert "issue = jobs" in body and "Besok pilih yang peduli lapangan kerja!" in body
     assert "Jadwalkan</button>" in body
 
     # An upload is checked under its own file name; the library's example loads.

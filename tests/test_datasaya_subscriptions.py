@@ -17,6 +17,16 @@ def _line(reply: str, label: str) -> str:
     return next(line for line in reply.splitlines() if line.startswith(f"• {label}"))
 
 
+async def _subscribed(voter: WebVoter, greeting: str, *requests: tuple[str, str]) -> WebVoter:
+    """``voter`` greets, consents, and asks for each (request, topic) reminder subscription."""
+    await voter.say(greeting)
+    await voter.press("consent:yes")
+    for request, topic in requests:
+        await voter.say(request)
+        await voter.press(f"answer:{topic}")
+    return voter
+
+
 async def test_a_voter_who_never_consented_nor_subscribed_is_not_told_reminders_are_on(
     server: str, http: ClientSession, settings: Settings
 ) -> None:
@@ -32,13 +42,7 @@ async def test_a_voter_who_never_consented_nor_subscribed_is_not_told_reminders_
 async def test_each_subscribed_topic_is_listed_and_stop_shows_reminders_stopped(
     server: str, http: ClientSession, settings: Settings
 ) -> None:
-    voter = WebVoter(http, server)
-    await voter.say("halo")
-    await voter.press("consent:yes")
-    await voter.say("ingatkan saya")
-    await voter.press("answer:voting_day")
-    await voter.say("pengingat")
-    await voter.press("answer:dpt")
+    voter = await _subscribed(WebVoter(http, server), "halo", ("ingatkan saya", "voting_day"), ("pengingat", "dpt"))
     assert [s.topic for s in await rows(settings, ReminderSubscription)] == ["voting_day", "dpt"]
     (reply,) = await voter.say("/datasaya")
     assert "Anda setuju" in _line(reply["text"], "Persetujuan")
@@ -56,10 +60,6 @@ async def test_each_subscribed_topic_is_listed_and_stop_shows_reminders_stopped(
 async def test_english_summary_names_the_topics_in_english(
     server: str, http: ClientSession, settings: Settings
 ) -> None:
-    voter = WebVoter(http, server)
-    await voter.say("hello, what time do polling stations open?")
-    await voter.press("consent:yes")
-    await voter.say("remind me")
-    await voter.press("answer:all")
+    voter = await _subscribed(WebVoter(http, server), "hello, what time do polling stations open?", ("remind me", "all"))
     (reply,) = await voter.say("/datasaya")
     assert "on for all reminders" in _line(reply["text"], "Election reminders")

@@ -27,7 +27,6 @@ from bot.channels.messaging import start_bot, telegram_limits, whatsapp_limits
 from bot.delivery.sender import Sender
 from bot.settings import Settings
 from bot.storage.campaign_models import Campaign, Reminder
-from bot.storage.engine import create_engine, session_factory
 from bot.storage.models import Contact, OutboxMessage
 
 TOKEN = "123456789:AAtest-token-for-the-dispatcher-tests"
@@ -45,13 +44,6 @@ async def tg() -> AsyncIterator[FakeBotAPI]:
     await api.start()
     yield api
     await api.close()
-
-
-@pytest.fixture
-async def sessions(settings: Settings) -> AsyncIterator[Any]:
-    engine = create_engine(settings)
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 def telegram_settings(settings: Settings, fake: FakeBotAPI) -> Settings:

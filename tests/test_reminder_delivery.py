@@ -18,15 +18,14 @@ from typing import Any
 
 import aiohttp
 import pytest
-from broadcast_seed import add_contact, add_station
+from broadcast_seed import TEST_CAMPAIGN, add_contact, add_station
 from fakes.telegram import FakeBotAPI
 from fakes.whatsapp import FakeGraphAPI
 from pydantic import SecretStr
 from reminder_rows import statuses
 from sqlalchemy import update
-from test_broadcast_planning import CAMPAIGN as PLANNING_CAMPAIGN
 from test_broadcast_planning import JAKARTA, JAYAPURA, SAMARINDA
-from test_dispatch import TOKEN, WA_PHONE, WA_TOKEN, dispatch_until, sessions, settled  # noqa: F401 - a fixture
+from test_dispatch import TOKEN, WA_PHONE, WA_TOKEN, dispatch_until, settled
 
 from flows.campaigns import parse_campaign
 
@@ -56,7 +55,7 @@ FIRST_TIME = """\
           fallback: {name: h1_pemula_tanpa_tps, language: id, parameters: ["{zone}"]}
 """
 JOBS = "      - segment: 'issue = jobs'\n"
-CAMPAIGN = PLANNING_CAMPAIGN.format(voting_day="2024-11-27").replace(JOBS, FIRST_TIME + JOBS)
+CAMPAIGN = TEST_CAMPAIGN.format(voting_day="2024-11-27").replace(JOBS, FIRST_TIME + JOBS)
 
 
 def utc(day: int, hour: int, minute: int = 0) -> datetime:

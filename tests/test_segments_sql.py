@@ -4,10 +4,8 @@ for every field and operator, on SQLite and PostgreSQL, with hostile values kept
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,8 +15,6 @@ from flows.segments import matches, parse
 from bot.broadcasts.facts import facts_for, iter_facts
 from bot.broadcasts.segment_sql import compile_query
 from bot.broadcasts.segments import count, why
-from bot.settings import Settings
-from bot.storage.engine import create_engine, session_factory
 from bot.storage.models import Contact
 from broadcast_seed import add_contact, add_station
 
@@ -56,16 +52,6 @@ QUERIES = [
     "last_seen < 30d AND source ~ \"poster\"",
 ]
 POOL = [q for q in QUERIES if " AND " not in q and " OR " not in q and not q.startswith("NOT")]
-
-
-@pytest.fixture
-async def db(settings: Settings) -> AsyncIterator[AsyncSession]:
-    engine = create_engine(settings)
-    try:
-        async with session_factory(engine)() as session:
-            yield session
-    finally:
-        await engine.dispose()
 
 
 async def _generated(db: AsyncSession, n: int = 70) -> None:

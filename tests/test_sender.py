@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from bot.channels.text import split_text
-from bot.storage.engine import create_engine, session_factory
 from bot.storage.models import OutboxMessage
 from bot.conversation.loop import utcnow
 from bot.delivery.ratelimit import PriorityLimiter, TokenBucket
@@ -90,13 +88,6 @@ class Recorder:
             raise self.failures[key].pop(0)
         self.delivered.append((external_id, body["text"]))
         return f"p-{len(self.delivered)}"
-
-
-@pytest.fixture
-async def sessions(settings: Settings) -> AsyncIterator[Any]:
-    engine = create_engine(settings)
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 def make_sender(sessions: Any, transport: Recorder) -> Sender:

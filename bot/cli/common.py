@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
 
 #: What a command runs: the settings and its parsed arguments in, an exit status out.
 Command = Callable[[Settings, argparse.Namespace], int]
@@ -38,3 +45,16 @@ def group(commands: Commands, name: str, help_text: str) -> Commands:
         sub = parser.add_subparsers(title=f"{name} commands")
         parser.suara_commands = sub  # type: ignore[attr-defined]
     return sub
+
+
+async def in_transaction(settings: Settings, work: Callable[[AsyncSession, datetime], Awaitable[T]]) -> T:
+    """Run ``work(db, now)`` in one transaction on the configured database."""
+    from bot.conversation.loop import utcnow
+    from bot.storage.engine import create_engine, session_factory
+
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as db, db.begin():
+            return await work(db, utcnow())
+    finally:
+        await engine.dispose()

@@ -10,22 +10,15 @@ import argparse
 import asyncio
 import getpass
 import sys
-from collections.abc import Awaitable, Callable
-from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 import flows
 from flows.yaml_source import Pos
 from knowledge import TpsFileError, parse_csv
 
-from bot.cli.common import migrate
+from bot.cli.common import in_transaction, migrate
 from bot.settings import Settings
 from bot.storage.staff_files import StaffFileError, read_text
-
-T = TypeVar("T")
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -95,23 +88,11 @@ def _publish(settings: Settings, args: argparse.Namespace) -> int:
     from bot.storage.content import publish
 
     author = args.author or getpass.getuser()
-    published = asyncio.run(_in_transaction(settings, lambda db, now: publish(db, sources, author, now)))
+    published = asyncio.run(in_transaction(settings, lambda db, now: publish(db, sources, author, now)))
     changed = published.changed
     print(f"suara: published {', '.join(changed)}" if changed else "suara: no flow changed")
     return 0
 
-
-async def _in_transaction(settings: Settings, work: Callable[[AsyncSession, datetime], Awaitable[T]]) -> T:
-    """Run ``work`` in one transaction on the configured database."""
-    from bot.storage.engine import create_engine, session_factory
-    from bot.conversation.loop import utcnow
-
-    engine = create_engine(settings)
-    try:
-        async with session_factory(engine)() as db, db.begin():
-            return await work(db, utcnow())
-    finally:
-        await engine.dispose()
 
 
 def _tps_import(settings: Settings, args: argparse.Namespace) -> int:
@@ -134,6 +115,6 @@ def _tps_import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.storage.content import import_tps
 
     migrate(settings)
-    asyncio.run(_in_transaction(settings, lambda db, now: import_tps(db, parsed, now)))
+    asyncio.run(in_transaction(settings, lambda db, now: import_tps(db, parsed, now)))
     print(f"suara: imported {len(parsed.stations)} polling stations, rejected {len(parsed.rejected)} rows")
     return 1 if parsed.rejected else 0

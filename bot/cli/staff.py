@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli.common import Commands, migrate
+from bot.cli.common import Commands, in_transaction, migrate
 from bot.console.access import ADMIN, ROLES
 from bot.console.accounts import AccountError, add_account, admin_exists, list_accounts, reset_password
 from bot.console.audit import record
@@ -26,6 +26,7 @@ from bot.console.passwords import WeakPassword, check_strength
 from bot.settings import Settings
 
 T = TypeVar("T")
+
 DEMO_ADMIN = "demo-admin@suara.local"
 
 
@@ -133,19 +134,8 @@ def _run(settings: Settings, work: Callable[[AsyncSession, datetime], Awaitable[
     """Migrate, then run ``work`` in one transaction; bad input is one line on standard error."""
     migrate(settings)
     try:
-        return asyncio.run(_in_transaction(settings, work))
+        return asyncio.run(in_transaction(settings, work))
     except (AccountError, WeakPassword) as exc:
         print(f"suara: {exc}", file=sys.stderr)
         return None
 
-
-async def _in_transaction(settings: Settings, work: Callable[[AsyncSession, datetime], Awaitable[T]]) -> T:
-    from bot.conversation.loop import utcnow
-    from bot.storage.engine import create_engine, session_factory
-
-    engine = create_engine(settings)
-    try:
-        async with session_factory(engine)() as db, db.begin():
-            return await work(db, utcnow())
-    finally:
-        await engine.dispose()

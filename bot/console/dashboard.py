@@ -12,12 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
 from flows import PAYLOAD_QUESTION
 from flows.texts import text as bot_text
@@ -26,6 +23,7 @@ from nlu.regions import region_by_code
 from bot.broadcasts.campaigns import listed
 from bot.broadcasts.results import results
 from bot.storage.models import AuditEntry, Contact, Message, SegmentSignal, UnansweredQuestion
+from bot.storage.sql_functions import utc_day
 
 TOP = 10
 WINDOWS = (7, 30, 90)
@@ -33,24 +31,6 @@ FUNNEL = ("planned", "sent", "delivered", "read", "replied_24h")
 #: How an acknowledged concern starts, in each language (the text up to its first placeholder).
 CONCERN_STARTS = tuple(sorted({bot_text(key, lang).split("{")[0] for key in ("concern_noted", "concern_heard")
                                for lang in ("id", "en")}))
-
-
-class utc_day(FunctionElement[str]):
-    """A timestamp's UTC day as ``YYYY-MM-DD`` text."""
-
-    type = String()
-    name = "utc_day"
-    inherit_cache = True
-
-
-@compiles(utc_day, "sqlite")
-def _utc_day_sqlite(element: utc_day, compiler: Any, **kw: Any) -> str:
-    return f"substr({compiler.process(element.clauses, **kw)}, 1, 10)"  # stored as "YYYY-MM-DD HH:MM:SS…" in UTC
-
-
-@compiles(utc_day)
-def _utc_day_default(element: utc_day, compiler: Any, **kw: Any) -> str:
-    return f"to_char({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+from typing import Any
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -66,13 +67,10 @@ async def knowledge_edit(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/knowledge/check", name="knowledge.check")
 async def knowledge_check(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
-    existing, files = await _existing(request, form)
-    try:
-        draft = entry_from_form(form, existing, today(request))
-    except FormProblem as exc:
-        return await _editor(request, existing, _as_typed(form, existing), files=files, problems={exc.field: [str(exc)]},
-                             status=422)
+    submitted = await _submitted(request)
+    if isinstance(submitted, web.Response):
+        return submitted
+    form, existing, files, draft = submitted
     question = str(form.get("try", ""))[:500]
     problems, trial = await asyncio.to_thread(check_draft, request.config_dict[SETTINGS], draft, question, today(request))
     return await _editor(request, existing, form_values(draft) | _kept(form), files=files, problems=problems,
@@ -81,13 +79,10 @@ async def knowledge_check(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/knowledge/publish", name="knowledge.publish")
 async def knowledge_publish(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
-    existing, files = await _existing(request, form)
-    try:
-        draft = entry_from_form(form, existing, today(request))
-    except FormProblem as exc:
-        return await _editor(request, existing, _as_typed(form, existing), files=files, problems={exc.field: [str(exc)]},
-                             status=422)
+    submitted = await _submitted(request)
+    if isinstance(submitted, web.Response):
+        return submitted
+    form, existing, files, draft = submitted
     published = await publish_and_tell(request, draft, base_version=str(form.get("base_version", "")) or None,
                                new_in=None if existing else str(form.get("new_in", "")), note="edit")
     if published.version is None:
@@ -96,6 +91,19 @@ async def knowledge_publish(request: web.Request) -> web.StreamResponse:
                              problems=published.problems, conflict=published.conflict,
                              unchanged=published.unchanged, status=status)
     raise web.HTTPFound(url(request, "knowledge.edit", entry_id=draft.id))
+
+
+async def _submitted(request: web.Request) -> tuple[Any, FaqEntry | None, list[FaqFile], FaqEntry] | web.Response:
+    """The posted form, the entry it edits, the files and the draft it describes — or the editor
+    again with the field's problem (422) when the form does not make an entry."""
+    form = await request.post()
+    existing, files = await _existing(request, form)
+    try:
+        draft = entry_from_form(form, existing, today(request))
+    except FormProblem as exc:
+        return await _editor(request, existing, _as_typed(form, existing), files=files, problems={exc.field: [str(exc)]},
+                             status=422)
+    return form, existing, files, draft
 
 
 async def _existing(request: web.Request, form) -> tuple[FaqEntry | None, list[FaqFile]]:  # noqa: ANN001 - MultiDictProxy
