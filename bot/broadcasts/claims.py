@@ -73,11 +73,17 @@ async def claim(
 
 
 async def extend(sessions: Sessions, channel: str, holder: str, until: datetime) -> None:
-    """Keep ``holder``'s claims on ``channel`` alive as long as its lease."""
+    """Keep ``holder``'s claims on ``channel`` alive as long as its lease.
+
+    Rows locked right now are skipped: only this holder touches its claims, so a locked one is
+    being settled by this holder's :func:`finish` — waiting for it instead, with both updating
+    the same rows in different orders, is how PostgreSQL deadlocks.
+    """
+    mine = (select(Reminder.id)
+            .where(Reminder.status == "sending", Reminder.channel == channel, Reminder.claimed_by == holder)
+            .with_for_update(skip_locked=True))
     async with sessions() as db, db.begin():
-        await db.execute(update(Reminder)
-                         .where(Reminder.status == "sending", Reminder.channel == channel, Reminder.claimed_by == holder)
-                         .values(claimed_until=until))
+        await db.execute(update(Reminder).where(Reminder.id.in_(mine.scalar_subquery())).values(claimed_until=until))
 
 
 async def load(sessions: Sessions, channel: str, ids: Sequence[int]) -> list[Claimed]:

@@ -40,13 +40,24 @@ class Messaging:
     whatsapp: whatsapp.WhatsAppChannel | None = None
 
 
+def overall_burst(rate: float) -> int:
+    """The channel bucket's burst: a tenth of a second's sends, not a whole second's.
+
+    The platform counts a request when it arrives, the bucket when it leaves; with both allowing a
+    second's burst, any jitter on the way (a busy event loop, the network) lands more than the
+    platform allows in its window and earns a 429 that pauses the whole channel. A short burst
+    leaves that much slack and still keeps the rate, since the bucket refills continuously.
+    """
+    return max(1, int(rate / 10))
+
+
 def telegram_limits(settings: Settings) -> Limits:
-    return Limits(settings.telegram_rate_per_second, max(1, int(settings.telegram_rate_per_second)),
+    return Limits(settings.telegram_rate_per_second, overall_burst(settings.telegram_rate_per_second),
                   settings.telegram_chat_rate_per_second, settings.telegram_chat_burst)
 
 
 def whatsapp_limits(settings: Settings) -> Limits:
-    return Limits(settings.whatsapp_rate_per_second, max(1, int(settings.whatsapp_rate_per_second)),
+    return Limits(settings.whatsapp_rate_per_second, overall_burst(settings.whatsapp_rate_per_second),
                   settings.whatsapp_user_rate_per_second, settings.whatsapp_user_burst)
 
 

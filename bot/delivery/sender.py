@@ -29,6 +29,7 @@ from flows import Button
 
 from bot.storage.models import ChannelIdentity, Message, OutboxMessage
 from bot.conversation.messages import OutboundMessage
+from bot.delivery.outcomes import OutcomeLog
 from bot.delivery.ratelimit import PriorityLimiter, TokenBucket
 
 log = logging.getLogger("suara.sender")
@@ -112,12 +113,16 @@ class _Channel:
         limits = transport.limits
         self.limiter = PriorityLimiter(TokenBucket(limits.rate, limits.burst))
         self.paths: dict[str, _Path] = {}
+        self._sweep_at = 1000
 
     def path(self, external_id: str) -> _Path:
         path = self.paths.get(external_id)
         if path is None:
-            if len(self.paths) > 1000:
+            if len(self.paths) > self._sweep_at:
                 self._forget_idle()
+                # The next sweep once the table has doubled: amortised O(1) per new chat even while
+                # a bulk send keeps thousands of chats busy (not idle) at once.
+                self._sweep_at = max(1000, 2 * len(self.paths))
             limits = self.transport.limits
             path = self.paths[external_id] = _Path(TokenBucket(limits.path_rate, limits.path_burst))
         return path
@@ -148,6 +153,7 @@ class Sender:
         self._max_attempts, self._max_throttled = max_attempts, max_throttled
         self._backoff, self._backoff_cap = backoff, backoff_cap
         self._order = itertools.count()
+        self._outcomes = OutcomeLog(sessions, clock)
 
     def handles(self, channel: str) -> bool:
         return channel in self._channels
@@ -238,6 +244,7 @@ class Sender:
             await asyncio.gather(*workers, return_exceptions=True)
             await channel.limiter.close()
             channel.paths.clear()
+        await self._outcomes.close()
 
     def _channel(self, name: str) -> _Channel:
         try:
@@ -270,15 +277,17 @@ class Sender:
         keys = [key for _, key, _, _ in bodies]
         existing = set((await db.scalars(select(OutboxMessage.idempotency_key)
                                           .where(OutboxMessage.idempotency_key.in_(keys)))).all())
-        identities: dict[str, ChannelIdentity | None] = {}
+        chats = list(dict.fromkeys(external_id for external_id, _, _, _ in bodies))
+        identities: dict[str, ChannelIdentity] = {}
+        for start in range(0, len(chats), 500):  # one query per 500 chats, under every parameter limit
+            identities |= {i.external_id: i for i in await db.scalars(select(ChannelIdentity).where(
+                ChannelIdentity.channel == channel.transport.channel,
+                ChannelIdentity.external_id.in_(chats[start:start + 500])))}
         rows = []
         for external_id, key, body, message_id in bodies:
             if key in existing:
                 continue
-            if external_id not in identities:
-                identities[external_id] = await db.scalar(select(ChannelIdentity).where(
-                    ChannelIdentity.channel == channel.transport.channel, ChannelIdentity.external_id == external_id))
-            identity = identities[external_id]
+            identity = identities.get(external_id)
             if "template" not in body:
                 await self._check_window(db, channel.transport, identity, now)
             unreachable = identity is not None and identity.unreachable_at is not None
@@ -367,16 +376,7 @@ class Sender:
     async def _finish(self, item: _Item, status: str, *, error: str | None = None, platform_id: str | None = None) -> None:
         if status == "failed":
             log.warning("send_failed", extra={"outbox_id": item.row_id, "error": (error or "")[:200]})
-        async with self._sessions() as db, db.begin():
-            values: dict[str, Any] = {"status": status, "attempts": item.attempts, "updated_at": self._clock()}
-            if error is not None:
-                values["error"] = error[:256]
-            if platform_id is not None:
-                values["platform_message_id"] = platform_id
-            # Only a pending row changes: a status webhook may have settled it meanwhile.
-            await db.execute(update(OutboxMessage)
-                             .where(OutboxMessage.id == item.row_id, OutboxMessage.status == "pending")
-                             .values(**values))
+        await self._outcomes.record(item.row_id, status, item.attempts, error=error, platform_id=platform_id)
 
     async def _fail_queue(self, path: _Path, error: str) -> None:
         items, path.queue = path.queue, []
