@@ -133,8 +133,13 @@ def timezone_of(code: str) -> TimeZoneName | None:
     return region.timezone if region else None
 
 
+@lru_cache(maxsize=100_000)
 def region_by_code(code: str) -> Region | None:
-    """The official region with Kemendagri ``code`` (any level), or ``None``."""
+    """The official region with Kemendagri ``code`` (any level), or ``None``.
+
+    Cached: the table is fixed and :class:`Region` frozen, and planning a million reminders asks
+    for the same few thousand villages over and over.
+    """
     try:
         wilayah = get_wilayah(code)
     except (ValueError, IndexError):
