@@ -62,10 +62,12 @@ class KnowledgeBase:
         out_of_scope: Sequence[str] = (),
         vectors: np.ndarray | None = None,
         rule: DecisionRule | None = None,
+        index: HybridIndex | None = None,
     ) -> "KnowledgeBase":
         """Index ``entries`` and the ``out_of_scope`` examples (embedding them unless ``vectors``
         come from a cache) and fit the decision rule by cross-validation over their phrasings,
-        unless a ``rule`` is given."""
+        unless a ``rule`` is given; an ``index`` built before over the same documents and vectors
+        (from a cache) is used as it is."""
         documents = documents_for(entries, out_of_scope)
         if vectors is None:
             vectors = embed_documents(documents, encoder)
@@ -77,7 +79,8 @@ class KnowledgeBase:
                 rule = calibration.rule
             else:
                 rule = DecisionRule()
-        return cls({e.id: e for e in entries}, HybridIndex(documents, vectors), rule, encoder, vectors, calibration)
+        index = index if index is not None else HybridIndex(documents, vectors)
+        return cls({e.id: e for e in entries}, index, rule, encoder, vectors, calibration)
 
     def answer(
         self, question: str, today: date, vector: np.ndarray | None = None, region: str | None = None,

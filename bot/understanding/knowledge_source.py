@@ -1,7 +1,9 @@
 """Loading the knowledge base from disk, caching its index, and reloading it when edited.
 
-Document vectors and the fitted decision rule are cached on disk by content hash, so a restart
-with unchanged content does not re-embed or re-fit; a process keeps built knowledge bases in
+Document vectors, the fitted decision rule and the fitted indexes (BM25 and the entry
+classifiers, pickled) are cached on disk by content hash (the indexes also by the code and
+library versions that fitted them), so a restart with unchanged content does not re-embed or
+re-fit anything; an unreadable or stale cache file is rebuilt, never fatal; a process keeps built knowledge bases in
 memory by the same key. The hoax corrections (``knowledge/hoaxes``) are indexed beside the FAQ,
 with the FAQ's questions as the messages that repeat no hoax, and cached the same way.
 :class:`KnowledgeSource` watches the FAQ folder and the hoax files and swaps in a rebuilt
@@ -11,15 +13,20 @@ knowledge base without a restart.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import json
 import logging
-from collections.abc import Sequence
+import pickle
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
+from importlib.metadata import version
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
+import knowledge
 from knowledge import (
     FAQ_DIR,
     DecisionRule,
@@ -43,7 +50,7 @@ from knowledge.hoaxes import (
     load_near_true,
     negative_positions,
 )
-from knowledge.retrieval import embed_documents
+from knowledge.retrieval import HybridIndex, embed_documents
 from nlu import Encoder
 
 from bot.embedding import default_cache_dir
@@ -52,6 +59,7 @@ from bot.storage.staff_files import write_atomically
 log = logging.getLogger("suara.knowledge")
 
 _BUILT: dict[str, KnowledgeBase] = {}
+T = TypeVar("T")
 _HOAXES: dict[str, HoaxIndex] = {}
 
 
@@ -87,7 +95,13 @@ def cached_hoaxes(
     rule_file = _cache_folder(cache_dir) / f"{key}.rule.json"
     rule = HoaxRule(**{k: tuple(v) if isinstance(v, list) else v for k, v in json.loads(rule_file.read_text()).items()}
                     ) if rule_file.exists() else None
-    index, fitted = build_index(hoaxes, near_true, vectors, background, kb.document_vectors[positions], rule)
+    if rule is not None:
+        index = _pickled(rule_file.with_suffix(".pkl"), lambda: build_index(
+            hoaxes, near_true, vectors, background, kb.document_vectors[positions], rule)[0])
+        fitted = None
+    else:
+        index, fitted = build_index(hoaxes, near_true, vectors, background, kb.document_vectors[positions], rule)
+        _store_pickle(rule_file.with_suffix(".pkl"), index)
     if fitted is not None:
         write_atomically(rule_file, json.dumps(asdict(index.rule)).encode())
         log.info("hoaxes_fitted", extra={"hoaxes": len(hoaxes), "test_recall": round(fitted.test.recall, 3),
@@ -108,7 +122,9 @@ def cached_knowledge(
     if vectors_file.exists() and rule_file.exists():
         vectors = np.load(vectors_file)
         rule = DecisionRule(**json.loads(rule_file.read_text()))
-        kb = KnowledgeBase.build(entries, encoder, out_of_scope, vectors=vectors, rule=rule)
+        documents = documents_for(entries, out_of_scope)
+        index = _pickled(folder / f"{key}.index.pkl", lambda: HybridIndex(documents, vectors))
+        kb = KnowledgeBase.build(entries, encoder, out_of_scope, vectors=vectors, rule=rule, index=index)
         log.info("knowledge_loaded", extra={"entries": len(entries), "cache": key})
     else:
         log.info("knowledge_building", extra={"entries": len(entries)})
@@ -116,6 +132,7 @@ def cached_knowledge(
         folder.mkdir(parents=True, exist_ok=True)
         write_atomically(vectors_file, _npy_bytes(kb.document_vectors))
         write_atomically(rule_file, json.dumps(asdict(kb.rule)).encode())
+        _store_pickle(folder / f"{key}.index.pkl", kb.index)
         log.info("knowledge_built", extra={"entries": len(entries), "cache": key})
     _BUILT[key] = kb
     return kb
@@ -132,6 +149,38 @@ def cached_vectors(documents: Sequence[Document], encoder: Encoder, cache_dir: P
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, _npy_bytes(vectors))
     return vectors
+
+
+def _code_version() -> str:
+    """What a pickled index depends on besides its content: the code that fits it and the
+    libraries whose objects it holds."""
+    digest = hashlib.sha256(" ".join(version(p) for p in ("scikit-learn", "bm25s", "numpy")).encode())
+    for module in ("classifier.py", "retrieval.py", "hoaxes/matcher.py"):
+        digest.update((Path(knowledge.__file__).parent / module).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _versioned(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.{_code_version()}{path.suffix}")
+
+
+def _pickled(path: Path, build: Callable[[], T]) -> T:
+    """The object pickled at ``path`` (for this code version), or ``build()`` (and pickled) when
+    it is missing or unreadable."""
+    target = _versioned(path)
+    if target.exists():
+        try:
+            return pickle.loads(target.read_bytes())
+        except Exception as exc:  # truncated, corrupt or from an incompatible library: rebuild
+            log.warning("index_cache_unreadable", extra={"file": target.name, "error": str(exc)[:200]})
+    value = build()
+    _store_pickle(path, value)
+    return value
+
+
+def _store_pickle(path: Path, value: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(_versioned(path), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _cache_folder(cache_dir: Path | None) -> Path:
