@@ -66,6 +66,16 @@ class Settings(BaseSettings):
     whatsapp_rate_per_second: float = Field(default=80.0, gt=0, le=1000)
     whatsapp_user_rate_per_second: float = Field(default=1 / 6, gt=0, le=100)
     whatsapp_user_burst: int = Field(default=45, ge=1, le=1000)
+    # Delivery (issue 18): a send that fails for a platform outage is retried with exponential
+    # backoff (first delay, cap) for as long as it is worth sending: a reply for this long after it
+    # was recorded, a reminder for longer; older, it is dropped with the reason "expired", never
+    # sent late. After a restart, WhatsApp sends left pending wait this long for the status
+    # webhooks that settle the ones the platform had accepted, before the rest are sent again.
+    reply_lifetime_seconds: float = Field(default=30 * 60, ge=1, le=7 * 24 * 3600)
+    reminder_lifetime_seconds: float = Field(default=6 * 3600, ge=1, le=7 * 24 * 3600)
+    send_backoff_seconds: float = Field(default=0.5, gt=0, le=60)
+    send_backoff_cap_seconds: float = Field(default=60.0, gt=0, le=3600)
+    whatsapp_reconcile_seconds: float = Field(default=30.0, ge=0, le=3600)
     # Reminder dispatch (issue 13): a dispatcher that stops renewing a channel's lease loses it
     # after this many seconds; how many reminders one claim takes (and at most in flight per channel).
     dispatch_lease_timeout_seconds: float = Field(default=15.0, ge=1, le=600)

@@ -163,6 +163,10 @@ def send_outcome(states: Sequence[tuple[str, str | None]]) -> Outcome | None:
         return Outcome("sent")
     if errors[0].startswith("unreachable"):
         return Outcome("failed", "unreachable")
+    if errors[0].startswith(("opted_out", "no_consent")):  # the sender's last check before the send
+        return Outcome("skipped", errors[0].split(":", 1)[0])
+    if errors[0].startswith("expired"):
+        return Outcome("failed", "expired")
     if "24-hour" in errors[0] or "template" in errors[0]:
         return Outcome("failed", "whatsapp_window")
     return Outcome("failed", "send_failed")

@@ -11,21 +11,22 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
 from bot.channels import telegram, whatsapp
 from bot.storage.engine import session_factory
 from bot.channels.inbox import Inbox
-from bot.server.keys import CLOCK, ENGINE, LOOP, SETTINGS
+from bot.server.keys import CLOCK, ENGINE, LOOP, METRICS, SETTINGS
 from bot.conversation.loop import ConversationLoop
 from bot.delivery.sender import Limits, Sender, Transport
 from bot.settings import Settings, SettingsError
+from bot.telemetry.metrics import Metrics
 
 log = logging.getLogger("suara.messaging")
 
@@ -61,6 +62,22 @@ def whatsapp_limits(settings: Settings) -> Limits:
                   settings.whatsapp_user_rate_per_second, settings.whatsapp_user_burst)
 
 
+def build_sender(settings: Settings, sessions: async_sessionmaker[AsyncSession], transports: list[Transport],
+                 clock: Callable[[], datetime], metrics: Metrics | None = None) -> Sender:
+    """The one sender with the deployment's retry, lifetime and reconciliation settings."""
+    dropped = (metrics or Metrics()).sends_dropped
+    return Sender(
+        sessions, transports, clock=clock,
+        backoff=settings.send_backoff_seconds, backoff_cap=settings.send_backoff_cap_seconds,
+        reply_lifetime=timedelta(seconds=settings.reply_lifetime_seconds),
+        reminder_lifetime=timedelta(seconds=settings.reminder_lifetime_seconds),
+        # WhatsApp reports every accepted message by a status webhook that settles its row; Telegram
+        # reports nothing, so waiting would only delay its replies (docs/delivery.md).
+        reconcile={whatsapp.CHANNEL: settings.whatsapp_reconcile_seconds},
+        on_drop=lambda channel, reason: dropped.labels(channel, reason).inc(),
+    )
+
+
 async def start_bot(settings: Settings) -> Bot:
     """The PTB bot, initialised (``getMe``); a rejected token is one clear line, never echoed."""
     bot = telegram.make_bot(settings)
@@ -77,7 +94,7 @@ async def start_bot(settings: Settings) -> Bot:
 @asynccontextmanager
 async def open_messaging(
     settings: Settings, engine: AsyncEngine, loop: ConversationLoop, clock: Callable[[], datetime],
-    *, bot: Bot | None = None,
+    *, bot: Bot | None = None, metrics: Metrics | None = None,
 ) -> AsyncIterator[Messaging]:
     """Start the enabled channels, resume unfinished work, and on exit drain and stop them."""
     sessions = session_factory(engine)
@@ -90,7 +107,7 @@ async def open_messaging(
         transports.append(telegram.TelegramTransport(bot, telegram_limits(settings)))
     if http is not None:
         transports.append(whatsapp.WhatsAppTransport(settings, whatsapp_limits(settings), http))
-    sender = Sender(sessions, transports, clock=clock)
+    sender = build_sender(settings, sessions, transports, clock, metrics)
     messaging = Messaging(sender, inbox)
     if bot is not None:
         messaging.telegram = telegram.TelegramChannel(bot, loop, sender, inbox, sessions, clock)
@@ -131,7 +148,7 @@ def setup(app: web.Application) -> None:
 
 
 async def _channels(app: web.Application) -> AsyncIterator[None]:
-    async with open_messaging(app[SETTINGS], app[ENGINE], app[LOOP], app[CLOCK]) as messaging:
+    async with open_messaging(app[SETTINGS], app[ENGINE], app[LOOP], app[CLOCK], metrics=app[METRICS]) as messaging:
         app[MESSAGING] = messaging
         if messaging.telegram is not None:
             app[telegram.TELEGRAM] = messaging.telegram

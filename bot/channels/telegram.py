@@ -212,9 +212,7 @@ class TelegramChannel:
 
     async def _handle(self, inbound: InboundMessage) -> None:
         result = await self.loop.handle(inbound)
-        if result.duplicate:
-            await self.sender.recover_replies(CHANNEL, inbound.message_id)
-        elif result.replies:
+        if result.replies:  # a duplicate's stored replies too: their outbox keys make that a no-op
             await self.sender.send_replies(result.replies)
 
     async def _greet_group_once(self, update: Update) -> None:

@@ -234,9 +234,7 @@ class WhatsAppChannel:
         received = _timestamp(message.get("timestamp")) or self._clock()
         result = await self.loop.handle(InboundMessage(
             CHANNEL, wa_id, str(message["id"]), received, text=text, payload=payload, location=location))
-        if result.duplicate:
-            await self.sender.recover_replies(CHANNEL, str(message["id"]))
-        elif result.replies:
+        if result.replies:  # a duplicate's stored replies too: their outbox keys make that a no-op
             await self.sender.send_replies(result.replies)
 
     async def _numbered_choice(self, wa_id: str, text: str) -> str | None:

@@ -70,7 +70,7 @@ async def _sender(settings: Settings, sessions: async_sessionmaker[AsyncSession]
     """A sender for the configured channels, without resuming anyone's pending rows at start:
     the dispatcher resumes only the rows of reminders it reclaims."""
     from bot.channels import telegram, whatsapp
-    from bot.channels.messaging import start_bot, telegram_limits, whatsapp_limits
+    from bot.channels.messaging import build_sender, start_bot, telegram_limits, whatsapp_limits
     from bot.conversation.loop import utcnow
 
     transports: list[Transport] = []
@@ -80,7 +80,7 @@ async def _sender(settings: Settings, sessions: async_sessionmaker[AsyncSession]
         transports.append(telegram.TelegramTransport(bot, telegram_limits(settings)))
     if http is not None:
         transports.append(whatsapp.WhatsAppTransport(settings, whatsapp_limits(settings), http))
-    sender = Sender(sessions, transports, clock=utcnow)
+    sender = build_sender(settings, sessions, transports, utcnow)
     try:
         yield sender
     finally:

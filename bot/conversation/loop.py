@@ -20,6 +20,7 @@ import flows
 import nlu
 from flows import (
     ActionRequest,
+    Button,
     Context,
     Event,
     FlowEnded,
@@ -92,22 +93,29 @@ class ConversationLoop:
         await self._understanding.close()
 
     async def handle(self, inbound: InboundMessage) -> HandleResult:
-        """Process ``inbound`` exactly once and return the replies to send."""
+        """Process ``inbound`` exactly once and return the replies to send.
+
+        A message handled before (a retry, a redelivery, a concurrent duplicate) is not processed
+        again: the result is ``duplicate`` with the replies stored for it then, which the channel
+        sends again under the same outbox keys (a no-op once recorded) or returns again (web).
+        """
         started = time.perf_counter()
         self._metrics.messages_in.labels(inbound.channel).inc()
         async with self._locks.hold((inbound.channel, inbound.external_id)):
             try:
                 result = await self._process(inbound)
             except IntegrityError:
-                # A concurrent worker stored the same channel message id first.
-                result = HandleResult((), duplicate=True)
+                # A concurrent worker stored the same channel message id first (and committed).
+                async with self._sessions() as db:
+                    result = HandleResult(await _stored_replies(db, inbound), duplicate=True)
             except Exception:
                 self._metrics.errors.labels(inbound.channel).inc()
                 log.exception("message_failed", extra={"channel": inbound.channel})
                 return HandleResult((OutboundMessage(inbound.channel, inbound.external_id, ERROR_REPLY),))
         elapsed = time.perf_counter() - started
         self._metrics.latency.labels(inbound.channel).observe(elapsed)
-        self._metrics.messages_out.labels(inbound.channel).inc(len(result.replies))
+        if not result.duplicate:
+            self._metrics.messages_out.labels(inbound.channel).inc(len(result.replies))
         return result
 
     async def _process(self, inbound: InboundMessage) -> HandleResult:
@@ -115,7 +123,7 @@ class ConversationLoop:
         async with self._sessions() as db, db.begin():
             if await store.already_received(db, inbound.channel, inbound.message_id):
                 log.info("duplicate_dropped", extra={"channel": inbound.channel})
-                return HandleResult((), duplicate=True)
+                return HandleResult(await _stored_replies(db, inbound), duplicate=True)
             store.add_receipt(db, inbound.channel, inbound.message_id, now)
             contact = await store.contact_for(
                 db, inbound.channel, inbound.external_id,
@@ -213,6 +221,7 @@ class _Turn:
             store.record_consent(self.db, self.contact, "withdrawn", flows.CONSENT_VERSION, self.inbound.channel, self.now)
         self.contact.consent = None
         await store.unsubscribe(self.db, self.contact, "all")
+        await store.cancel_deliveries(self.db, self.contact, self.now)
         store.audit(self.db, self._actor, "opt_out", self._actor, {"channel": self.inbound.channel}, self.now)
         await self._reply(Reply(flows.text("opted_out", self.contact.language), kind="stopped"))
 
@@ -287,6 +296,13 @@ class _Turn:
             OutboundMessage(self.inbound.channel, self.inbound.external_id, reply.text, reply.buttons, message.id,
                             reply.kind)
         )
+
+
+async def _stored_replies(db: AsyncSession, inbound: InboundMessage) -> tuple[OutboundMessage, ...]:
+    """What this message was answered with, for a retry whose answer was lost (a crash, a time-out)."""
+    return tuple(
+        OutboundMessage(inbound.channel, inbound.external_id, m.text, tuple(Button(**b) for b in m.buttons or ()), m.id)
+        for m in await store.replies_to(db, inbound.channel, inbound.message_id))
 
 
 def _prepare_text(raw: str | None) -> tuple[str, tuple[str, ...]]:

@@ -105,7 +105,7 @@ async def send_many(sender: Sender, channel: str, items: Sequence[Item], priorit
     bodies = [(external_id, key, body, None) for external_id, key, body in items]
     try:
         async with sender._sessions() as db, db.begin():
-            rows = await sender._insert(db, sender._channel(channel), bodies, priority, sender._clock())
+            rows = await sender._insert(db, sender._channel(channel), bodies, priority, sender._clock(), "reminder")
     except IntegrityError:
         return 0  # a concurrent worker recorded the same keys first; it sends them
     _schedule(sender, rows, feed)

@@ -1,11 +1,15 @@
 """The one outbound sender: every message to a messaging platform goes through here.
 
-A send is written to the ``outbox`` table (with an idempotency key) before it is attempted and
-marked ``sent`` or ``failed`` after, so a crash in between is resumed by :meth:`Sender.start`.
-Each channel credential has an overall token bucket shared by priority (replies to a waiting
-voter before bulk sends) and a bucket per chat ("path"); messages to one chat go out in order,
-one at a time. A platform's ``retry_after`` pauses only the bucket it is about; 5xx answers and
-time-outs are retried with exponential backoff and jitter, a bounded number of times.
+A send is written to the ``outbox`` table (with an idempotency key and an expiry) before it is
+attempted and marked ``sent`` or ``failed`` after, so a crash in between is resumed by
+:meth:`Sender.start`. Each channel credential has an overall token bucket shared by priority
+(replies to a waiting voter before bulk sends) and a bucket per chat ("path"); messages to one
+chat go out in order, one at a time. A platform's ``retry_after`` pauses only the bucket it is
+about; 5xx answers, refused connections and time-outs are retried with exponential backoff and
+jitter for as long as the message is worth sending: past its ``expires_at`` it is dropped with
+the reason ``expired``, never sent late. Just before every send :class:`~bot.delivery.gate.SendGate`
+checks the row is still pending and the voter has not opted out. What a crash may still double,
+per channel, is in docs/delivery.md.
 """
 
 from __future__ import annotations
@@ -19,16 +23,18 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from flows import Button
-
 from bot.storage.models import ChannelIdentity, Message, OutboxMessage
 from bot.conversation.messages import OutboundMessage
+from bot.delivery.errors import (
+    Limits, Rejected, RetryLater, SendError, TemplateRequired, Transient, Transport, Unreachable,
+)
+from bot.delivery.gate import SendGate
 from bot.delivery.outcomes import OutcomeLog
 from bot.delivery.ratelimit import PriorityLimiter, TokenBucket
 
@@ -38,56 +44,11 @@ REPLY = 0  # a voter is waiting for this
 BULK = 10  # reminders and broadcasts
 
 
-class SendError(Exception):
-    """A send did not go through; the message is stored with the outbox row (no secrets)."""
+__all__ = ["BULK", "REPLY", "Limits", "Rejected", "RetryLater", "SendError", "Sender", "TemplateRequired",
+           "Transient", "Transport", "Unreachable"]
 
-
-class RetryLater(SendError):
-    """The platform throttled us: wait ``after`` seconds on this chat, or on the whole channel."""
-
-    def __init__(self, message: str, after: float, scope: Literal["path", "channel"] = "path") -> None:
-        super().__init__(message)
-        self.after, self.scope = after, scope
-
-
-class Transient(SendError):
-    """A 5xx answer or a time-out: worth retrying with backoff."""
-
-
-class Unreachable(SendError):
-    """The voter blocked the bot or cannot receive messages: send nothing more, retry nothing."""
-
-
-class TemplateRequired(SendError):
-    """Outside the 24-hour customer-service window only an approved template may be sent."""
-
-
-class Rejected(SendError):
-    """The platform refused this message for good (a bad request)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Sending limits of one channel credential: overall, and per chat."""
-
-    rate: float
-    burst: int
-    path_rate: float
-    path_burst: int
-
-
-class Transport(Protocol):
-    """What a channel gives the sender: its limits, how to render a reply, how to deliver."""
-
-    channel: str
-    limits: Limits
-    service_window: timedelta | None  # free-form messages only this long after the voter's last
-
-    def render(self, message: OutboundMessage) -> list[dict[str, Any]]:
-        """The platform request bodies for one reply (more than one when it must be split)."""
-
-    async def deliver(self, external_id: str, body: dict[str, Any], key: str) -> str:
-        """Send one body; return the platform's message id or raise a :class:`SendError`."""
+#: Called with (channel, reason) for every send dropped unsent: ``expired``, ``opted_out``, ``no_consent``.
+OnDrop = Callable[[str, str], None]
 
 
 @dataclass(order=True)
@@ -98,6 +59,7 @@ class _Item:
     key: str = field(compare=False)
     body: dict[str, Any] = field(compare=False)
     attempts: int = field(compare=False, default=0)
+    expires_at: datetime | None = field(compare=False, default=None)
 
 
 @dataclass
@@ -133,6 +95,20 @@ class _Channel:
                 del self.paths[external_id]
 
 
+#: The stored error of a send dropped unsent, after its reason.
+_DROPPED = {
+    "expired": "older than its lifetime when it could have gone; never sent late",
+    "opted_out": "the voter sent STOP before this was sent",
+    "no_consent": "a reminder to a voter who has not given (or has withdrawn) consent",
+}
+
+
+def _remove(path: _Path, item: _Item) -> None:
+    """Take ``item`` off its chat's queue (a more urgent item may have come to the head meanwhile)."""
+    path.queue.remove(item)
+    heapq.heapify(path.queue)
+
+
 class Sender:
     """Records, schedules and delivers outbound messages for the configured channels."""
 
@@ -142,35 +118,68 @@ class Sender:
         transports: Sequence[Transport],
         *,
         clock: Callable[[], datetime],
-        max_attempts: int = 5,
+        max_attempts: int | None = None,
         max_throttled: int = 20,
         backoff: float = 0.5,
-        backoff_cap: float = 30.0,
+        backoff_cap: float = 60.0,
+        reply_lifetime: timedelta = timedelta(minutes=30),
+        reminder_lifetime: timedelta = timedelta(hours=6),
+        reconcile: Mapping[str, float] | None = None,
+        on_drop: OnDrop | None = None,
     ) -> None:
+        """``max_attempts``: give up on a transient failure after this many (None: only at expiry);
+        ``reconcile``: seconds per channel that rows left pending wait at :meth:`start` for the
+        platform's status webhooks to settle them before they are sent again."""
         self._sessions = sessions
         self._channels: Mapping[str, _Channel] = {t.channel: _Channel(t) for t in transports}
         self._clock = clock
         self._max_attempts, self._max_throttled = max_attempts, max_throttled
         self._backoff, self._backoff_cap = backoff, backoff_cap
+        self._lifetimes = {"reply": reply_lifetime, "reminder": reminder_lifetime}
+        self._reconcile = dict(reconcile or {})
+        self._on_drop = on_drop or (lambda channel, reason: None)
         self._order = itertools.count()
         self._outcomes = OutcomeLog(sessions, clock)
+        self._gate = SendGate(sessions)
+        self._deferred: set[asyncio.Task[None]] = set()
 
     def handles(self, channel: str) -> bool:
         return channel in self._channels
 
     async def start(self) -> int:
-        """Schedule every row still ``pending`` (left by a crash or a restart); return how many."""
+        """Schedule the replies still ``pending`` (left by a crash or a restart); return how many.
+
+        Reminder rows are left to the dispatcher holding their channel's lease. On a channel with
+        a ``reconcile`` wait the rows go only after it, and only those no status webhook settled.
+        """
         async with self._sessions() as db:
             rows = (await db.scalars(
                 select(OutboxMessage)
-                .where(OutboxMessage.status == "pending", OutboxMessage.channel.in_(list(self._channels)))
+                .where(OutboxMessage.status == "pending", OutboxMessage.kind != "reminder",
+                       OutboxMessage.channel.in_(list(self._channels)))
                 .order_by(OutboxMessage.id)
             )).all()
+        waiting: dict[str, list[int]] = {}
+        for row in rows:
+            if self._reconcile.get(row.channel, 0) > 0:
+                waiting.setdefault(row.channel, []).append(row.id)
+            else:
+                self._schedule(row)
+        for channel, ids in waiting.items():
+            task = asyncio.create_task(self._resume_after(self._reconcile[channel], ids))
+            self._deferred.add(task)
+            task.add_done_callback(self._deferred.discard)
+        if rows:
+            log.info("outbox_resumed", extra={"count": len(rows), "waiting": sum(map(len, waiting.values()))})
+        return len(rows)
+
+    async def _resume_after(self, wait: float, ids: list[int]) -> None:
+        await asyncio.sleep(wait)
+        async with self._sessions() as db:
+            rows = (await db.scalars(select(OutboxMessage).where(
+                OutboxMessage.id.in_(ids), OutboxMessage.status == "pending").order_by(OutboxMessage.id))).all()
         for row in rows:
             self._schedule(row)
-        if rows:
-            log.info("outbox_resumed", extra={"count": len(rows)})
-        return len(rows)
 
     async def send_replies(self, replies: Sequence[OutboundMessage], priority: int = REPLY) -> list[int]:
         """Record ``replies`` in the outbox and schedule them; return the outbox row ids.
@@ -188,35 +197,6 @@ class Sender:
             ids += await self._record(channel, bodies, priority)
         return ids
 
-    async def recover_replies(self, channel: str, message_id: str) -> int:
-        """Record again the replies the loop stored for inbound ``message_id``; return how many.
-
-        For a message the loop has already handled (a redelivery, or an event resumed after a
-        crash between the loop's transaction and the outbox write). Keys make it a no-op when the
-        replies were recorded; otherwise they are recovered from the stored (redacted) replies,
-        unless the voter has written since.
-        """
-        async with self._sessions() as db:
-            inbound = await db.scalar(select(Message).where(
-                Message.channel == channel, Message.channel_message_id == message_id, Message.direction == "in"))
-            if inbound is None:
-                return 0
-            later = await db.scalars(select(Message).where(
-                Message.contact_id == inbound.contact_id, Message.id > inbound.id).order_by(Message.id))
-            replies = []
-            for message in later:
-                if message.direction == "in":
-                    return 0  # the conversation moved on; an old answer now would confuse
-                replies.append(message)
-            external_id = await db.scalar(select(ChannelIdentity.external_id).where(
-                ChannelIdentity.contact_id == inbound.contact_id, ChannelIdentity.channel == channel))
-        if not replies or external_id is None:
-            return 0
-        return len(await self.send_replies([
-            OutboundMessage(channel, external_id, m.text, tuple(Button(**b) for b in m.buttons or ()), m.id)
-            for m in replies if m.channel == channel
-        ]))
-
     async def send_bodies(
         self, channel: str, external_id: str, bodies: Sequence[dict[str, Any]], key: str, priority: int = BULK
     ) -> list[int]:
@@ -229,14 +209,17 @@ class Sender:
         """Wait until every scheduled message was sent or failed (or ``timeout`` passes)."""
 
         async def idle() -> None:
-            while workers := [p.worker for c in self._channels.values() for p in c.paths.values()
-                              if p.worker is not None and not p.worker.done()]:
+            while workers := [*self._deferred, *(p.worker for c in self._channels.values() for p in c.paths.values()
+                                                 if p.worker is not None and not p.worker.done())]:
                 await asyncio.gather(*workers, return_exceptions=True)
 
         await asyncio.wait_for(idle(), timeout)
 
     async def close(self) -> None:
         """Stop sending; what was not sent stays ``pending`` for the next :meth:`start`."""
+        for task in list(self._deferred):
+            task.cancel()
+        await asyncio.gather(*self._deferred, return_exceptions=True)
         for channel in self._channels.values():
             workers = [p.worker for p in channel.paths.values() if p.worker is not None]
             for worker in workers:
@@ -245,6 +228,7 @@ class Sender:
             await channel.limiter.close()
             channel.paths.clear()
         await self._outcomes.close()
+        await self._gate.close()
 
     def _channel(self, name: str) -> _Channel:
         try:
@@ -261,7 +245,7 @@ class Sender:
         now = self._clock()
         try:
             async with self._sessions() as db, db.begin():
-                rows = await self._insert(db, channel, bodies, priority, now)
+                rows = await self._insert(db, channel, bodies, priority, now, "reply")
         except IntegrityError:
             # A concurrent worker recorded the same keys first; it will send them.
             return []
@@ -272,8 +256,9 @@ class Sender:
 
     async def _insert(
         self, db: AsyncSession, channel: _Channel, bodies: list[tuple[str, str, dict[str, Any], int | None]],
-        priority: int, now: datetime,
+        priority: int, now: datetime, kind: str,
     ) -> list[OutboxMessage]:
+        """Add the outbox rows of ``bodies`` whose keys are new; ``kind`` is ``reply`` or ``reminder``."""
         keys = [key for _, key, _, _ in bodies]
         existing = set((await db.scalars(select(OutboxMessage.idempotency_key)
                                           .where(OutboxMessage.idempotency_key.in_(keys)))).all())
@@ -294,6 +279,7 @@ class Sender:
             row = OutboxMessage(
                 idempotency_key=key, channel=channel.transport.channel, external_id=external_id,
                 contact_id=identity.contact_id if identity else None, message_id=message_id, priority=priority,
+                kind=kind, expires_at=now + self._lifetimes[kind],
                 body=body, status="failed" if unreachable else "pending", attempts=0,
                 error="unreachable: the voter blocked the bot or cannot receive messages" if unreachable else None,
                 created_at=now, updated_at=now,
@@ -324,20 +310,24 @@ class Sender:
         channel = self._channels[row.channel]
         path = channel.path(row.external_id)
         heapq.heappush(path.queue, _Item(row.priority, next(self._order), row.id, row.idempotency_key,
-                                         row.body, row.attempts))
+                                         row.body, row.attempts, row.expires_at))
         if path.worker is None or path.worker.done():
             path.worker = asyncio.create_task(self._work(channel, row.external_id, path))
 
     async def _work(self, channel: _Channel, external_id: str, path: _Path) -> None:
-        """Send one chat's queue in order, honouring both buckets."""
+        """Send one chat's queue in order, honouring both buckets; check each row just before."""
         while path.queue:
             while (wait := path.bucket.take()) > 0:
                 await asyncio.sleep(wait)
             await channel.limiter.acquire(path.queue[0].priority)
             item = path.queue[0]
+            if (reason := await self._refused(item)) is not None:
+                _remove(path, item)
+                await self._drop(channel, item, reason)
+                continue
             outcome = await self._attempt(channel, external_id, item)
             if outcome == "done":
-                heapq.heappop(path.queue)
+                _remove(path, item)
             elif outcome == "unreachable":
                 await self._fail_queue(path, "unreachable: the voter blocked the bot or cannot receive messages")
             elif isinstance(outcome, RetryLater):
@@ -345,6 +335,18 @@ class Sender:
                 bucket.pause(outcome.after)
             else:  # a backoff delay in seconds
                 await asyncio.sleep(outcome)
+
+    async def _refused(self, item: _Item) -> str | None:
+        """Why ``item`` may not be sent now (see :mod:`bot.delivery.gate`), or None."""
+        if item.expires_at is not None and self._clock() >= item.expires_at:
+            return "expired"
+        return await self._gate(item.row_id)
+
+    async def _drop(self, channel: _Channel, item: _Item, reason: str) -> None:
+        if reason == "settled":
+            return  # sent, failed or erased elsewhere: nothing to record or count
+        await self._finish(item, "failed", error=f"{reason}: {_DROPPED[reason]}")
+        self._on_drop(channel.transport.channel, reason)
 
     async def _attempt(self, channel: _Channel, external_id: str, item: _Item) -> str | RetryLater | float:
         item.attempts += 1
@@ -358,10 +360,12 @@ class Sender:
                 return "done"
             return exc
         except Transient as exc:
-            if item.attempts >= self._max_attempts:
+            if self._max_attempts is not None and item.attempts >= self._max_attempts:
                 await self._finish(item, "failed", error=f"gave up after {item.attempts} attempts: {exc}")
                 return "done"
-            delay = min(self._backoff_cap, self._backoff * 2 ** (item.attempts - 1))
+            delay = min(self._backoff_cap, self._backoff * 2 ** min(item.attempts - 1, 30))
+            log.info("send_retry", extra={"channel": channel.transport.channel, "outbox_id": item.row_id,
+                                          "attempts": item.attempts, "error": str(exc)[:200]})
             return random.uniform(delay / 2, delay)  # noqa: S311 - jitter, not security
         except Unreachable as exc:
             await self._finish(item, "failed", error=f"unreachable: {exc}")

@@ -194,9 +194,10 @@ class OutboxMessage(Base):
     """One send to a platform, recorded before it is attempted and marked sent or failed after.
 
     ``idempotency_key`` makes recording the same reply twice a no-op; ``status`` goes
-    pending → sent | failed. A row still pending after a crash is attempted again at start-up
-    unless the platform reported it meanwhile (WhatsApp echoes the key back in status webhooks);
-    Telegram has no such echo, so a send cut off after Telegram accepted it may arrive twice.
+    pending → sent | failed. ``kind`` is ``reply`` (resumed by the sender at start-up) or
+    ``reminder`` (resumed only by the dispatcher holding the channel's lease). A row is never sent
+    after ``expires_at``: it fails with the error ``expired: …``; a STOP fails the voter's pending
+    rows with ``opted_out: …``. What a crash may double, per channel, is in docs/delivery.md.
     """
 
     __tablename__ = "outbox"
@@ -212,6 +213,7 @@ class OutboxMessage(Base):
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     priority: Mapped[int] = mapped_column(Integer)  # lower goes first: 0 replies, 10 bulk
+    kind: Mapped[str] = mapped_column(String(16), default="reply", server_default="reply")  # reply | reminder
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16))  # pending | sent | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -221,6 +223,7 @@ class OutboxMessage(Base):
     delivery_error: Mapped[str | None] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class WebhookEvent(Base):

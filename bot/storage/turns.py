@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import Button, SetSignal
 from nlu import redact
 
+from bot.storage.campaign_models import Reminder
 from bot.storage.models import (
     AuditEntry,
     ChannelIdentity,
@@ -19,6 +20,7 @@ from bot.storage.models import (
     ConversationSession,
     InboundReceipt,
     Message,
+    OutboxMessage,
     ReminderSubscription,
     Report,
     SegmentSignal,
@@ -35,6 +37,26 @@ async def already_received(db: AsyncSession, channel: str, message_id: str) -> b
 def add_receipt(db: AsyncSession, channel: str, message_id: str, now: datetime) -> None:
     """Claim the message id; a concurrent duplicate fails on the primary key at commit."""
     db.add(InboundReceipt(channel=channel, channel_message_id=message_id, received_at=now))
+
+
+async def replies_to(db: AsyncSession, channel: str, message_id: str) -> list[Message]:
+    """The replies stored for inbound ``message_id`` (a retried or redelivered message), in order.
+
+    None when the message is unknown or the voter has written since: an old answer then would
+    only confuse.
+    """
+    inbound = await db.scalar(select(Message).where(
+        Message.channel == channel, Message.channel_message_id == message_id, Message.direction == "in"))
+    if inbound is None:
+        return []
+    replies = []
+    for message in await db.scalars(select(Message).where(
+            Message.contact_id == inbound.contact_id, Message.id > inbound.id).order_by(Message.id)):
+        if message.direction == "in":
+            return []
+        if message.channel == channel:
+            replies.append(message)
+    return replies
 
 
 async def contact_for(
@@ -160,3 +182,23 @@ def add_report(db: AsyncSession, contact: Contact, params: dict[str, str], now: 
     db.add(Report(contact_id=contact.id, kind=params.get("kind", "other")[:64], what=redact(params.get("what", "")),
                   place=redact(params.get("where", "")), occurred=redact(params.get("when", "")),
                   status="open", created_at=now))
+
+
+#: Reminders that have not gone out yet (``sending``: claimed by a dispatcher, maybe queued).
+UNSENT_REMINDERS = ("planned", "sending")
+
+
+async def cancel_deliveries(db: AsyncSession, contact: Contact, now: datetime) -> None:
+    """STOP: fail the voter's queued sends and skip their unsent reminders, in the caller's transaction.
+
+    The transaction that records the opt-out is the one that cancels, so nothing queued before the
+    STOP can go out after it was accepted; the sender checks again just before each send.
+    """
+    await db.execute(update(OutboxMessage)
+                     .where(OutboxMessage.contact_id == contact.id, OutboxMessage.status == "pending")
+                     .values(status="failed", error="opted_out: the voter sent STOP before this was sent",
+                             updated_at=now))
+    await db.execute(update(Reminder)
+                     .where(Reminder.contact_id == contact.id, Reminder.status.in_(UNSENT_REMINDERS))
+                     .values(status="skipped", reason="opted_out", claimed_by=None, claimed_until=None,
+                             updated_at=now))

@@ -21,6 +21,10 @@ class Metrics:
         self.errors = Counter(
             "suara_errors", "Messages whose processing failed", ["channel"], registry=self.registry
         )
+        self.sends_dropped = Counter(
+            "suara_sends_dropped", "Sends dropped unsent, by reason (expired, opted_out, no_consent)",
+            ["channel", "reason"], registry=self.registry,
+        )
         self.latency = Histogram(
             "suara_message_seconds",
             "Time from receiving a message to having its replies",

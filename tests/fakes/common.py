@@ -44,6 +44,22 @@ class LoopbackServer:
         self.app = app
         self._runner: web.AppRunner | None = None
         self.url = ""
+        self._down_until = 0.0
+        self.refused = 0  # requests answered 502 during an outage
+
+    def outage(self, seconds: float) -> None:
+        """From now on, for ``seconds``, answer every request ``502 Bad Gateway`` (the platform is down)."""
+        self._down_until = time.monotonic() + seconds
+
+    @property
+    def down(self) -> bool:
+        return time.monotonic() < self._down_until
+
+    def bad_gateway(self) -> web.Response:
+        """What a platform's front end answers while the service behind it is down."""
+        self.refused += 1
+        return web.Response(status=502, text="<html><body><h1>502 Bad Gateway</h1></body></html>",
+                            content_type="text/html")
 
     async def start(self) -> str:
         self._runner = web.AppRunner(self.app, access_log=None)

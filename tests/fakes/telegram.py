@@ -109,6 +109,8 @@ class FakeBotAPI(LoopbackServer):
     # --- the Bot API ------------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
+        if self.down:
+            return self.bad_gateway()
         if request.match_info["token"] != self.token:
             return _error(401, "Unauthorized")
         method = request.match_info["method"]

@@ -10,6 +10,7 @@ bodies that break the documented limits. Every request is recorded.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -39,6 +40,8 @@ class FakeGraphAPI(LoopbackServer):
         self.calls: list[Call] = []
         self.undeliverable: set[str] = set()
         self.scripted: dict[str, list[int]] = {}
+        self.lose_answers = False  # accept messages but never answer (see _messages)
+        self._released = asyncio.Event()
         self.last_inbound: dict[str, float] = {}  # wa_id → when the voter last wrote (time.time())
         self._overall = Allowance(rate, rate + 1)
         self._user_rate, self._user_burst = user_rate, user_burst + 1
@@ -47,6 +50,10 @@ class FakeGraphAPI(LoopbackServer):
         self._on_accept = on_accept
 
     # --- what tests look at -------------------------------------------------------------------
+
+    async def close(self) -> None:
+        self._released.set()  # answers held back by lose_answers go to connections long closed
+        await super().close()
 
     def sent(self, wa_id: str | None = None) -> list[dict[str, Any]]:
         return [c.params for c in self.calls if c.status == 200 and (wa_id is None or c.params.get("to") == wa_id)]
@@ -61,6 +68,8 @@ class FakeGraphAPI(LoopbackServer):
     # --- the Graph API --------------------------------------------------------------------------
 
     async def _messages(self, request: web.Request) -> web.Response:
+        if self.down:
+            return self.bad_gateway()
         try:
             body = await request.json()
         except ValueError:
@@ -71,6 +80,9 @@ class FakeGraphAPI(LoopbackServer):
         call.status = response.status
         if response.status != 200:
             call.extra["code"] = json.loads(response.body)["error"]["code"]  # type: ignore[arg-type]
+        elif self.lose_answers:
+            call.extra["wamid"] = json.loads(response.body)["messages"][0]["id"]  # type: ignore[arg-type]
+            await self._released.wait()  # accepted, but the answer never reaches the bot (it dies first)
         return response
 
     def _answer(self, request: web.Request, body: dict[str, Any]) -> web.Response:
