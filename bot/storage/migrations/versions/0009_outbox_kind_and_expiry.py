@@ -21,6 +21,10 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox') as batch:
         batch.add_column(sa.Column('kind', sa.String(length=16), server_default='reply', nullable=False))
         batch.add_column(sa.Column('expires_at', bot.storage.models.UTCDateTime(timezone=True), nullable=True))
+    # Reminder sends still pending at the upgrade stay with the dispatchers (outbox key = reminder key:part).
+    # Rows recorded before the upgrade have no expiry (NULL): they are sent whenever they can be.
+    op.execute("UPDATE outbox SET kind = 'reminder' WHERE status = 'pending' AND EXISTS "
+               "(SELECT 1 FROM reminders WHERE outbox.idempotency_key LIKE reminders.idempotency_key || ':%')")
 
 
 def downgrade() -> None:
