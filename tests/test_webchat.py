@@ -64,6 +64,19 @@ async def test_same_channel_message_id_twice_is_answered_once_and_both_get_that_
     assert len(await rows(settings, InboundReceipt)) == 1
 
 
+async def test_a_retry_whose_answer_was_lost_gets_the_committed_reply_not_an_empty_duplicate(
+    server: str, http: ClientSession, settings: Settings
+) -> None:
+    """After a crash between the commit and the HTTP answer, the page retries with the same id."""
+    voter = WebVoter(http, server)
+    first = await voter.post(text="jam berapa tps buka", message_id="lost-1")
+    retry = await voter.post(text="jam berapa tps buka", message_id="lost-1")
+    assert retry["duplicate"] and retry["replies"] == first["replies"] and "07.00" in retry["replies"][0]["text"]
+    await voter.say("halo")
+    late = await voter.post(text="jam berapa tps buka", message_id="lost-1")
+    assert late["duplicate"] and late["replies"] == [], "not once the voter has written since"
+
+
 async def test_fifty_concurrent_messages_of_one_contact_are_stored_and_answered_in_order(
     server: str, http: ClientSession, settings: Settings
 ) -> None:
