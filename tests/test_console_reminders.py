@@ -5,6 +5,7 @@ audited; results per event and variant."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from datetime import timedelta
@@ -77,6 +78,7 @@ async def test_schedule_pause_resume_cancel_change_state_and_are_audited(
     await seed(settings)
     response, _ = await campaigner.post("/console/reminders/schedule", {"source": campaign_text()})
     assert response.status == 302 and response.headers["Location"] == PAGE
+    assert (await planning_finished(campaigner))["state"] == "done"
     assert await count(settings, Reminder, Reminder.status == "planned") == 6
     response, body = await campaigner.get(PAGE)
     assert response.status == 200 and "dijadwalkan: 7 kontak, 7 baris baru" in body
@@ -125,6 +127,17 @@ async def test_schedule_pause_resume_cancel_change_state_and_are_audited(
         await viewer.close()
     response, _ = await campaigner.get("/console/reminders/c/tidak-ada")
     assert response.status == 302 and response.headers["Location"] == "/console/reminders"
+
+
+async def planning_finished(staff: Staff, page: str = PAGE) -> dict[str, object]:
+    """The campaign's background planning run once it has finished (polled as the page does)."""
+    for _ in range(1200):
+        _, body = await staff.get(page + "/progress")
+        planning = json.loads(body)["planning"]
+        if planning is None or planning["state"] != "planning":
+            return planning
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"planning still running: {planning}")
 
 
 async def status(settings: Settings) -> str:
