@@ -14,10 +14,11 @@ import re
 import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from aiohttp import FormData
 from sqlalchemy import delete, select, text
@@ -91,7 +92,7 @@ async def test_schedule_pause_resume_cancel_change_state_and_are_audited(
     await seed(settings)
     response, _ = await campaigner.post("/console/reminders/schedule", {"source": campaign_text()})
     assert response.status == 302 and response.headers["Location"] == PAGE
-    assert (await planning_finished(campaigner))["state"] == "done"
+    assert (await planning_finished(campaigner) or {}).get("state") == "done"
     assert await count(settings, Reminder, Reminder.status == "planned") == 6
     response, body = await campaigner.get(PAGE)
     assert response.status == 200 and "dijadwalkan: 7 kontak, 7 baris baru" in body
@@ -142,15 +143,19 @@ async def test_schedule_pause_resume_cancel_change_state_and_are_audited(
     assert response.status == 302 and response.headers["Location"] == "/console/reminders"
 
 
-async def planning_finished(staff: Staff, page: str = PAGE) -> dict[str, object]:
-    """The campaign's background planning run once it has finished (polled as the page does)."""
+async def planning_when(staff: Staff, ready: Callable[[dict[str, Any] | None], bool]) -> dict[str, Any] | None:
+    """The campaign's background planning run (as its page polls it) once ``ready`` says so."""
     for _ in range(1200):
-        _, body = await staff.get(page + "/progress")
+        _, body = await staff.get(PAGE + "/progress")
         planning = json.loads(body)["planning"]
-        if planning is None or planning["state"] != "planning":
+        if ready(planning):
             return planning
         await asyncio.sleep(0.1)
-    raise AssertionError(f"planning still running: {planning}")
+    raise AssertionError(f"planning never got there: {planning}")
+
+
+async def planning_finished(staff: Staff) -> dict[str, Any] | None:
+    return await planning_when(staff, lambda p: p is None or p["state"] != "planning")
 
 
 async def status(settings: Settings) -> str:
@@ -209,15 +214,9 @@ async def published_earlier(settings: Settings) -> None:
         await publish(db, plan, source, "staff:campaigner@suara.test", utcnow())
 
 
-async def planning_state(staff: Staff, until: str, total: int) -> dict[str, object]:
+async def planning_state(staff: Staff, until: str, total: int) -> dict[str, Any] | None:
     """The planning run once it is in state ``until`` and knows its ``total`` contacts."""
-    for _ in range(1200):
-        _, body = await staff.get(PAGE + "/progress")
-        planning = json.loads(body)["planning"]
-        if planning and planning["state"] == until and planning["total"] == total:
-            return planning
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"planning never reached {until} of {total}: {planning}")
+    return await planning_when(staff, lambda p: p is not None and p["state"] == until and p["total"] == total)
 
 
 async def reminder_rows(settings: Settings) -> list[tuple[object, ...]]:
@@ -237,7 +236,7 @@ async def test_scheduling_runs_in_the_background_shows_progress_and_writes_what_
         response, _ = await campaigner.post("/console/reminders/schedule", {"source": campaign_text()})
         assert response.status == 302 and response.headers["Location"] == PAGE  # answered, planning waits
         running = await planning_state(campaigner, "planning", 7)
-        assert running["done"] == 0 and await count(settings, Reminder) == 0
+        assert running is not None and running["done"] == 0 and await count(settings, Reminder) == 0
         response, body = await campaigner.get(PAGE)
         assert response.status == 200 and "diterbitkan; perencanaan berjalan di latar belakang" in body
         assert re.search(r'Sedang merencanakan</strong>: <span data-field="planning_done">0</span> dari '
@@ -276,13 +275,8 @@ async def test_a_failed_planning_run_is_shown_loses_nothing_and_is_planned_again
         if settings.sqlite_path() is None:
             await _cut_the_planners_connection(settings)
         # SQLite: the planner gives up when the write lock outlasts its busy timeout.
-        for _ in range(1200):
-            _, body = await campaigner.get(PAGE + "/progress")
-            if json.loads(body)["planning"]["state"] != "planning":
-                break
-            await asyncio.sleep(0.1)
-        failed = json.loads(body)["planning"]
-    assert failed["state"] == "failed" and failed["error"] and failed["done"] == 0
+        failed = await planning_finished(campaigner)
+    assert failed is not None and failed["state"] == "failed" and failed["error"] and failed["done"] == 0
     _, body = await campaigner.get(PAGE)
     assert 'role="alert">Perencanaan gagal:' in body and "Tidak ada yang hilang" in body
     assert "Traceback" not in body and f'action="{PAGE}/plan"' in body
@@ -296,7 +290,7 @@ async def test_a_failed_planning_run_is_shown_loses_nothing_and_is_planned_again
 
     response, _ = await campaigner.post(PAGE + "/plan")
     assert response.status == 302 and response.headers["Location"] == PAGE
-    assert (await planning_finished(campaigner))["state"] == "done"
+    assert (await planning_finished(campaigner) or {}).get("state") == "done"
     assert await count(settings, Reminder) == 7 and await count(settings, Reminder, Reminder.status == "planned") == 6
     _, body = await campaigner.get(PAGE)
     assert "dijadwalkan: 7 kontak, 7 baris baru" in body and "Perencanaan gagal" not in body
