@@ -26,6 +26,7 @@ from .events import (
     QueueUnanswered,
     RecordConsent,
     REPLY_KINDS,
+    UNANSWERED_KINDS,
     Reply,
     SetField,
     SetLanguage,
@@ -42,6 +43,7 @@ from .texts import CONSENT_VERSION, text
 
 __all__ = [
     "REPLY_KINDS",
+    "UNANSWERED_KINDS",
     "CONSENT_VERSION",
     "ELECTION_FILE",
     "ELECTION_ID",

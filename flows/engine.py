@@ -248,7 +248,8 @@ class _Conversation:
             ]
             return
         if isinstance(result, Clarify):
-            self.events.append(clarify_reply(result, self.language))
+            self.events += [QueueUnanswered(parse.redacted, result.candidates, kind="clarified"),
+                            clarify_reply(result, self.language)]
             return
         entry = result.entry
         self.events.append(Reply(answer_text(entry.answer_in(self.language), entry.source.title, entry.source.url),

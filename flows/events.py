@@ -91,12 +91,19 @@ class Unsubscribe:
     topic: str
 
 
+#: Why a question is queued for staff: the bot said it does not know, or it asked the voter
+#: which of two close entries they meant (both show that the knowledge could be better).
+UNANSWERED_KINDS = ("abstained", "clarified")
+
+
 @dataclass(frozen=True, slots=True)
 class QueueUnanswered:
-    """The bot could not answer ``question``; staff should see it with the near misses."""
+    """The bot could not answer ``question`` outright (``kind``: one of UNANSWERED_KINDS); staff
+    should see it with the near misses."""
 
     question: str
     candidates: tuple[Candidate, ...]
+    kind: str = "abstained"
 
 
 @dataclass(frozen=True, slots=True)

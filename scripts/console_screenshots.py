@@ -49,6 +49,7 @@ CONVERSATIONS = (
     ("where do i vote", "what is the weather tomorrow"),
     ("cari tps", "sukagalh"),
     ("saya mau bicara dengan petugas",),
+    ("ada yg bagi2 amplop di kampung sy, lapor kemana",),  # the bot asks which entry was meant
 )
 
 

@@ -80,14 +80,15 @@ class Staff:
             self.token = found.group(1)
         return response, body
 
-    async def post(self, path: str, data: dict[str, str] | None = None, *, csrf: str | None = "session",
-                   follow: bool = False) -> tuple[ClientResponse, str]:
-        """Post a form; ``csrf`` is the session's token by default, or the given text, or none."""
-        form = dict(data or {})
+    async def post(self, path: str, data: dict[str, str] | list[tuple[str, str]] | None = None, *,
+                   csrf: str | None = "session", follow: bool = False) -> tuple[ClientResponse, str]:
+        """Post a form (a dict, or pairs when a field repeats); ``csrf`` is the session's token by
+        default, or the given text, or none."""
+        form = list(data.items()) if isinstance(data, dict) else list(data or [])
         if csrf == "session":
-            form["csrf_token"] = self.token
+            form.append(("csrf_token", self.token))
         elif csrf is not None:
-            form["csrf_token"] = csrf
+            form.append(("csrf_token", csrf))
         async with self.http.post(self.base + path, data=form, allow_redirects=follow) as response:
             body = await response.text()
         found = _CSRF.search(body)

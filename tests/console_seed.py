@@ -35,10 +35,11 @@ async def database(settings: Settings) -> AsyncIterator[AsyncSession]:
 
 def add_messages(db: AsyncSession, contact_id: int, texts: Iterable[str], now: datetime, *, direction: str = "in",
                  channel: str = "telegram", answer_id: str | None = None,
-                 buttons: list[dict[str, str]] | None = None) -> None:
+                 buttons: list[dict[str, str]] | None = None, kind: str | None = None) -> None:
+    """Messages as the loop stores them (``kind``: what a bot reply was; ``None`` as in old rows)."""
     for text in texts:
         db.add(Message(contact_id=contact_id, direction=direction, channel=channel, text=text, answer_id=answer_id,
-                       buttons=buttons, created_at=now))
+                       buttons=buttons, kind=kind, created_at=now))
 
 
 def add_consent(db: AsyncSession, contact_id: int, action: str, now: datetime) -> None:
@@ -46,9 +47,11 @@ def add_consent(db: AsyncSession, contact_id: int, action: str, now: datetime) -
                          channel="telegram", recorded_at=now))
 
 
-def add_unanswered(db: AsyncSession, contact_id: int, question: str, now: datetime) -> None:
-    db.add(UnansweredQuestion(contact_id=contact_id, question=question, status="open", created_at=now,
-                              candidates=[{"entry_id": "tentang-bot", "score": 0.4}]))
+def add_unanswered(db: AsyncSession, contact_id: int, question: str, now: datetime, kind: str | None = None,
+                   candidates: list[dict[str, object]] | None = None) -> None:
+    """A queued question (``kind`` abstained / clarified; ``None`` as in rows from before kinds)."""
+    db.add(UnansweredQuestion(contact_id=contact_id, question=question, status="open", created_at=now, kind=kind,
+                              candidates=candidates or [{"entry_id": "tentang-bot", "score": 0.4}]))
 
 
 def add_opt_out(db: AsyncSession, contact_id: int, now: datetime) -> None:

@@ -26,13 +26,18 @@ async def seed(settings: Settings) -> None:
         jakarta = await add_contact(db, region="31.71", signals={"issue": ["health"]})
         add_messages(db, samarinda, ["kapan pemilu?", "kapan pemilu?", HOSTILE[0]], now)
         add_messages(db, jakarta, ["kapan pemilu?", HOSTILE[2]], now, channel="whatsapp")
-        add_messages(db, samarinda, ["Pemilu 27 November."] * 2, now, direction="out", answer_id="jadwal")
+        add_messages(db, samarinda, ["Pemilu 27 November."] * 2, now, direction="out", answer_id="jadwal",
+                     kind="answer")
+        add_messages(db, jakarta, ["Itu hoaks. KPU: https://kpu.go.id"], now, direction="out", channel="whatsapp",
+                     answer_id="hoax:tinta", kind="correction")
         add_messages(db, jakarta, ["Maksud Anda yang mana?"], now, direction="out", channel="whatsapp",
-                     buttons=[{"title": "Jadwal", "payload": "q:jadwal"}, {"title": "TPS", "payload": "q:tps"}])
+                     buttons=[{"title": "Jadwal", "payload": "q:jadwal"}, {"title": "TPS", "payload": "q:tps"}],
+                     kind="clarify")
         add_messages(db, jakarta, ["Terima kasih sudah bercerita soal kesehatan. Kami hanya mencatat…"], now,
-                     direction="out", channel="whatsapp")
+                     direction="out", channel="whatsapp", kind="acknowledge")
+        add_messages(db, samarinda, ["Maaf, saya belum tahu jawabannya."] * 3, now, direction="out", kind="not_known")
         for question in (HOSTILE[1], HOSTILE[1], HOSTILE[3]):
-            add_unanswered(db, samarinda, question, now)
+            add_unanswered(db, samarinda, question, now, kind="abstained")
         add_opt_out(db, samarinda, now)
         add_opt_out(db, jakarta, now)
         await add_campaign_rows(db, "pilkada-uji", [(samarinda, "read"), (jakarta, "sent")], now)
@@ -60,7 +65,7 @@ async def test_seeded_numbers_charts_and_escaped_top_lists(viewer: Staff, settin
     await seed(settings)
     response, body = await viewer.get("/console/dashboard")
     assert response.status == 200
-    assert tiles(body) == {"pesan": 9, "dijawab": 2, "tanya balik": 1, "tidak tahu": 3, "berhenti (STOP)": 2,
+    assert tiles(body) == {"pesan": 13, "dijawab": 3, "tanya balik": 1, "tidak tahu": 3, "berhenti (STOP)": 2,
                            "keluhan ditanggapi": 1}
     top = re.search(r"Pesan pemilih terbanyak.*?</ol>", body, re.S).group(0)  # type: ignore[union-attr]
     assert re.search(r"kapan pemilu\?</bdi></span> <meter min=\"0\" max=\"3\" value=\"3\">", top)
@@ -91,3 +96,30 @@ async def test_seeded_numbers_charts_and_escaped_top_lists(viewer: Staff, settin
         assert response.status == 403
     finally:
         await editor.close()
+
+
+async def test_shares_and_concerns_come_from_the_stored_reply_kinds(viewer: Staff, settings: Settings) -> None:
+    """Replies stored before kinds were (NULL) are not guessed at from their answer id, buttons or
+    words; replies with a kind count by it, whatever their text."""
+    now = utcnow()
+    async with database(settings) as db:
+        voter = await add_contact(db)
+        add_messages(db, voter, ["Pemilu 27 November."], now, direction="out", answer_id="jadwal")
+        add_messages(db, voter, ["Maksud Anda yang mana?"], now, direction="out",
+                     buttons=[{"title": "Jadwal", "payload": "q:jadwal"}])
+        add_messages(db, voter, ["Terima kasih sudah bercerita soal kesehatan."], now, direction="out")
+        add_unanswered(db, voter, "harga cabai berapa", now)
+    _, body = await viewer.get("/console/dashboard")
+    assert tiles(body) == {"pesan": 3, "dijawab": 0, "tanya balik": 0, "tidak tahu": 0, "berhenti (STOP)": 0,
+                           "keluhan ditanggapi": 0}
+
+    async with database(settings) as db:
+        for kind, n in (("answer", 2), ("correction", 1), ("clarify", 2), ("not_known", 4), ("acknowledge", 1),
+                        ("small_talk", 3), ("ask", 1)):
+            add_messages(db, voter, [f"balasan {kind}"] * n, now, direction="out", kind=kind)
+        add_messages(db, voter, ["apa itu dpt"], now, kind=None)
+    _, body = await viewer.get("/console/dashboard")
+    assert tiles(body) == {"pesan": 18, "dijawab": 3, "tanya balik": 2, "tidak tahu": 4, "berhenti (STOP)": 0,
+                           "keluhan ditanggapi": 1}
+    _, svg = await viewer.get("/console/dashboard/outcomes.svg")
+    assert "dijawab" in svg and "tanya balik" in svg and "tidak tahu" in svg

@@ -1,19 +1,34 @@
 """The reminders pages over HTTP against the real server, on SQLite and PostgreSQL: a campaign file
 checked with file:line problems and previewed (pasted, uploaded, from the library) without
-writing anything; scheduling; progress as JSON; pause / resume / cancel change the state and are
-audited; results per event and variant."""
+writing anything; scheduling in the background (the page answers while planning waits, shows
+"planned N of M", writes what ``suara broadcast schedule`` writes, and a failed run is shown,
+loses nothing and is planned again); progress as JSON; pause / resume / cancel change the state
+and are audited; results per event and variant."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import re
+import sqlite3
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 from aiohttp import FormData
-from sqlalchemy import select
+from sqlalchemy import delete, select, text
 
+from bot.broadcasts.campaigns import publish
+from bot.console.campaign_data import parsed
 from bot.conversation.loop import utcnow
 from bot.settings import Settings
+from bot.storage.campaign_models import CampaignVersion
+from bot.storage.engine import create_engine
 from bot.storage.campaign_models import Campaign, Reminder
 from bot.storage.models import AuditEntry
 from broadcast_seed import TEST_CAMPAIGN, add_contact
@@ -77,6 +92,7 @@ async def test_schedule_pause_resume_cancel_change_state_and_are_audited(
     await seed(settings)
     response, _ = await campaigner.post("/console/reminders/schedule", {"source": campaign_text()})
     assert response.status == 302 and response.headers["Location"] == PAGE
+    assert (await planning_finished(campaigner) or {}).get("state") == "done"
     assert await count(settings, Reminder, Reminder.status == "planned") == 6
     response, body = await campaigner.get(PAGE)
     assert response.status == 200 and "dijadwalkan: 7 kontak, 7 baris baru" in body
@@ -127,6 +143,21 @@ async def test_schedule_pause_resume_cancel_change_state_and_are_audited(
     assert response.status == 302 and response.headers["Location"] == "/console/reminders"
 
 
+async def planning_when(staff: Staff, ready: Callable[[dict[str, Any] | None], bool]) -> dict[str, Any] | None:
+    """The campaign's background planning run (as its page polls it) once ``ready`` says so."""
+    for _ in range(1200):
+        _, body = await staff.get(PAGE + "/progress")
+        planning = json.loads(body)["planning"]
+        if ready(planning):
+            return planning
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"planning never got there: {planning}")
+
+
+async def planning_finished(staff: Staff) -> dict[str, Any] | None:
+    return await planning_when(staff, lambda p: p is None or p["state"] != "planning")
+
+
 async def status(settings: Settings) -> str:
     async with database(settings) as db:
         return (await db.get(Campaign, "pilkada-uji")).status  # type: ignore[union-attr]
@@ -145,3 +176,138 @@ async def test_results_per_event_and_variant(campaigner: Staff, settings: Settin
     assert "no_consent" in body and "gagal" in body
     response, body = await campaigner.get(PAGE + "/preview")
     assert response.status == 200  # the seeded version has no text: said plainly, not a 500
+
+
+@asynccontextmanager
+async def writes_held(settings: Settings) -> AsyncIterator[None]:
+    """Hold back every write to the reminders table until the block ends: SQLite's write lock
+    (readers go on, in WAL mode), or PostgreSQL's EXCLUSIVE lock on ``reminders``."""
+    path = settings.sqlite_path()
+    if path is not None:
+        connection = sqlite3.connect(path, isolation_level=None)
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            connection.execute("ROLLBACK")
+            connection.close()
+        return
+    engine = create_engine(settings)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("LOCK TABLE reminders IN EXCLUSIVE MODE"))
+            try:
+                yield
+            finally:
+                await connection.rollback()
+    finally:
+        await engine.dispose()
+
+
+async def published_earlier(settings: Settings) -> None:
+    """The campaign published before (as ``suara broadcast schedule`` does first), so scheduling
+    it again from the console writes nothing but the reminders."""
+    source = campaign_text()
+    async with database(settings) as db:
+        plan = parsed(CampaignVersion(source=source, file="pasted.yml"))
+        assert plan is not None
+        await publish(db, plan, source, "staff:campaigner@suara.test", utcnow())
+
+
+async def planning_state(staff: Staff, until: str, total: int) -> dict[str, Any] | None:
+    """The planning run once it is in state ``until`` and knows its ``total`` contacts."""
+    return await planning_when(staff, lambda p: p is not None and p["state"] == until and p["total"] == total)
+
+
+async def reminder_rows(settings: Settings) -> list[tuple[object, ...]]:
+    """What each reminder row says (the due time of planned rows; skipped rows carry the planning time)."""
+    async with database(settings) as db:
+        rows = await db.scalars(select(Reminder).order_by(Reminder.idempotency_key))
+        return [(r.idempotency_key, r.event_id, r.variant, r.contact_id, r.channel, r.language, r.zone, r.status,
+                 r.reason, r.text, r.due_at if r.status == "planned" else None) for r in rows]
+
+
+async def test_scheduling_runs_in_the_background_shows_progress_and_writes_what_the_cli_writes(
+    campaigner: Staff, settings: Settings, tmp_path: Path
+) -> None:
+    await seed(settings)
+    await published_earlier(settings)
+    async with writes_held(settings):
+        response, _ = await campaigner.post("/console/reminders/schedule", {"source": campaign_text()})
+        assert response.status == 302 and response.headers["Location"] == PAGE  # answered, planning waits
+        running = await planning_state(campaigner, "planning", 7)
+        assert running is not None and running["done"] == 0 and await count(settings, Reminder) == 0
+        response, body = await campaigner.get(PAGE)
+        assert response.status == 200 and "diterbitkan; perencanaan berjalan di latar belakang" in body
+        assert re.search(r'Sedang merencanakan</strong>: <span data-field="planning_done">0</span> dari '
+                         r'<span data-field="planning_total">7</span> kontak direncanakan', body)
+        assert "/plan" not in body  # no second run while one is going
+        await campaigner.post("/console/reminders/schedule", {"source": campaign_text()})
+        _, body = await campaigner.get(PAGE)
+        assert "masih direncanakan" in body
+    done = await planning_finished(campaigner)
+    assert done == {"state": "done", "done": 7, "total": 7, "error": "", "written": 7, "already": 0}
+    _, body = await campaigner.get(PAGE)
+    assert "dijadwalkan: 7 kontak, 7 baris baru, 0 sudah ada" in body and 'data-state="planned">6<' in body
+    assert await count(settings, AuditEntry, AuditEntry.action == "campaign_scheduled") == 1
+
+    # The CLI plans the same file to the same rows.
+    console = await reminder_rows(settings)
+    async with database(settings) as db:
+        await db.execute(delete(Reminder))
+    campaign_file = tmp_path / "pilkada-uji.yml"
+    campaign_file.write_text(campaign_text(), encoding="utf-8")
+    cli = subprocess.run([sys.executable, "-m", "bot.cli", "broadcast", "schedule", str(campaign_file)],
+                         capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "SUARA_DATABASE_URL": settings.database_url})
+    assert cli.returncode == 0, cli.stderr
+    assert await reminder_rows(settings) == console and len(console) == 7
+
+
+async def test_a_failed_planning_run_is_shown_loses_nothing_and_is_planned_again(
+    campaigner: Staff, settings: Settings
+) -> None:
+    await seed(settings)
+    await published_earlier(settings)
+    async with writes_held(settings):
+        await campaigner.post("/console/reminders/schedule", {"source": campaign_text()})
+        await planning_state(campaigner, "planning", 7)
+        if settings.sqlite_path() is None:
+            await _cut_the_planners_connection(settings)
+        # SQLite: the planner gives up when the write lock outlasts its busy timeout.
+        failed = await planning_finished(campaigner)
+    assert failed is not None and failed["state"] == "failed" and failed["error"] and failed["done"] == 0
+    _, body = await campaigner.get(PAGE)
+    assert 'role="alert">Perencanaan gagal:' in body and "Tidak ada yang hilang" in body
+    assert "Traceback" not in body and f'action="{PAGE}/plan"' in body
+    assert await count(settings, Reminder) == 0
+    for _ in range(1200):  # written once the database takes writes again
+        if await count(settings, AuditEntry, AuditEntry.action == "campaign_schedule_failed") == 1:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("the failure was not recorded in the audit log")
+
+    response, _ = await campaigner.post(PAGE + "/plan")
+    assert response.status == 302 and response.headers["Location"] == PAGE
+    assert (await planning_finished(campaigner) or {}).get("state") == "done"
+    assert await count(settings, Reminder) == 7 and await count(settings, Reminder, Reminder.status == "planned") == 6
+    _, body = await campaigner.get(PAGE)
+    assert "dijadwalkan: 7 kontak, 7 baris baru" in body and "Perencanaan gagal" not in body
+
+
+async def _cut_the_planners_connection(settings: Settings) -> None:
+    """PostgreSQL: end the backend of the planner waiting for the lock (the connection is lost)."""
+    engine = create_engine(settings)
+    try:
+        async with engine.connect() as connection:
+            for _ in range(1200):
+                ended = (await connection.execute(text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"))).all()
+                if ended:
+                    return
+                await asyncio.sleep(0.1)
+    finally:
+        await engine.dispose()
+    raise AssertionError("no planner was waiting for the lock")

@@ -42,6 +42,8 @@ async def test_out_of_scope_question_gets_honest_fallback_and_is_queued(
     assert reply["buttons"] == [{"title": "Bicara dengan petugas", "payload": "human"}]
     (queued,) = await rows(settings, UnansweredQuestion)
     assert queued.question == "harga cabai hari ini berapa ya?" and queued.status == "open"
+    assert queued.kind == "abstained"
+    assert (await rows(settings, Message, direction="out"))[0].kind == "not_known"
 
     (handover,) = await voter.press("human")
     assert "petugas" in handover["text"]
@@ -111,3 +113,23 @@ async def test_help_menu_and_thanks(server: str, http: ClientSession) -> None:
     assert "human" in [b["payload"] for b in menu["buttons"]]
     (thanks,) = await voter.say("makasih")
     assert "Sama-sama" in thanks["text"]
+
+
+async def test_a_clarified_question_is_queued_as_clarified_and_every_reply_keeps_its_kind(
+    server: str, http: ClientSession, settings: Settings
+) -> None:
+    voter = WebVoter(http, server)
+    # The issue-16 example the shipped knowledge still asks about (tests/test_kb_clarify.py).
+    question = "ada yg bagi2 amplop di kampung sy, lapor kemana"
+    replies = await voter.say(question)
+    assert {b["payload"] for b in replies[0]["buttons"]} == {"q:mahasiswa-perantau", "q:cara-lapor-bawaslu"}
+    (queued,) = await rows(settings, UnansweredQuestion)
+    assert queued.question == question and queued.kind == "clarified" and queued.status == "open"
+    assert [c["entry_id"] for c in queued.candidates][:2] == ["mahasiswa-perantau", "cara-lapor-bawaslu"]
+    await voter.press("q:cara-lapor-bawaslu")
+    await voter.say("terima kasih")
+    kinds = [m.kind for m in await rows(settings, Message, direction="out")]
+    assert kinds[0] == "clarify" and "answer" in kinds and "small_talk" in kinds and None not in kinds
+    assert [m.kind for m in await rows(settings, Message, direction="in")] == [None] * 3
+    (contact,) = await rows(settings, Contact)
+    assert not contact.needs_human

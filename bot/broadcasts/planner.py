@@ -73,6 +73,8 @@ async def schedule(db: AsyncSession, campaign: Campaign, version_id: int, now: d
     now = now.astimezone(UTC)
     total = await contact_count(db)
     result = ScheduleResult()
+    if progress:
+        progress(0, total)  # how many there are, before the first batch is written
     parallel = db.bind.dialect.name == "postgresql"
     writing: asyncio.Task[None] | None = None
 

@@ -42,6 +42,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "reminders.new": frozenset({ADMIN, CAMPAIGNER}),
     "reminders.check": frozenset({ADMIN, CAMPAIGNER}),
     "reminders.schedule": frozenset({ADMIN, CAMPAIGNER}),
+    "reminders.plan": frozenset({ADMIN, CAMPAIGNER}),
     "reminders.show": frozenset({ADMIN, CAMPAIGNER}),
     "reminders.preview": frozenset({ADMIN, CAMPAIGNER}),
     "reminders.progress": frozenset({ADMIN, CAMPAIGNER}),

@@ -1,7 +1,9 @@
 """The reminders pages: the campaigns and their status, scheduling a campaign file (pasted,
 uploaded or from the library; checked and previewed first), one campaign's progress (polled as
 JSON by ``console.js``, or reloaded), results per event and variant, its preview, and
-pause / resume / cancel.
+pause / resume / cancel. Planning runs in the background (:mod:`bot.console.planning`): the
+schedule request publishes and returns; the campaign page shows "planned N of M" and any error,
+with a button to plan again.
 
 Every change goes through :mod:`bot.broadcasts.campaigns` and :mod:`bot.broadcasts.planner`,
 which write the audit entries (the actor is the staff member).
@@ -14,16 +16,17 @@ from typing import Any
 from aiohttp import web
 from aiohttp_session import get_session
 
+from flows.campaigns import Campaign as CampaignPlan
+
 from bot.broadcasts.campaigns import CampaignError, change_status, get, listed, plan_settings, publish
-from bot.broadcasts.planner import schedule
 from bot.broadcasts.preview import Preview, preview
 from bot.broadcasts.results import results
-from bot.console.audit import actor_name, record
+from bot.console.audit import actor_name
 from bot.console.campaign_data import (
     Checked, checked_from_form, library_names, live_version, parsed, progress, progress_by_campaign,
     progress_json, variant_names,
 )
-from bot.console.keys import DB, USER
+from bot.console.keys import DB, PLANNING, USER
 from bot.console.render import render, url
 from bot.console.sessions import flash
 from bot.server.keys import CLOCK, SETTINGS
@@ -79,27 +82,30 @@ async def reminders_check(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/reminders/schedule", name="reminders.schedule")
 async def reminders_schedule(request: web.Request) -> web.StreamResponse:
-    """Publish the file as the campaign's version and plan one reminder per voter and event."""
+    """Publish the file as the campaign's version, then plan one reminder per voter and event in
+    the background (:mod:`bot.console.planning`); the campaign page shows the progress."""
     checked = checked_from_form(await request.post())
     if not checked.ok:
         return await _form(request, checked, None, status=422)
     campaign, now, user = checked.campaign, request.config_dict[CLOCK](), request[USER]
     assert campaign is not None
     try:
-        rules = plan_settings(request.config_dict[SETTINGS], campaign)
+        plan_settings(request.config_dict[SETTINGS], campaign)  # refused before anything is published
         async with request.app[DB]() as db:
             published = await publish(db, campaign, checked.source, actor_name(user), now)
             await db.commit()
-            done = await schedule(db, campaign, published.version_id, now, rules)
-            written = {status: str(count) for status, count in sorted(done.written.items())}
-            record(db, user, "campaign_scheduled", f"campaign:{campaign.id}", now, version=campaign.version,
-                   contacts=done.contacts, written=written, already=done.already)
-            await db.commit()
     except CampaignError as exc:
         return await _form(request, checked, None, problem=str(exc), status=409)
-    flash(await get_session(request), "reminders.scheduled", campaign=campaign.id, contacts=str(done.contacts),
-          rows=str(sum(done.written.values())), already=str(done.already))
+    await _start_planning(request, campaign, published.version_id)
     raise web.HTTPFound(url(request, "reminders.show", campaign_id=campaign.id))
+
+
+async def _start_planning(request: web.Request, campaign: CampaignPlan, version_id: int) -> None:
+    """Start planning the campaign (version ``version_id``) and say so, or say a run is still going."""
+    rules = plan_settings(request.config_dict[SETTINGS], campaign)
+    job = request.app[PLANNING].start(campaign, version_id, request[USER], request.config_dict[CLOCK](), rules)
+    flash(await get_session(request), "reminders.planning_started" if job else "reminders.planning_busy",
+          "info" if job else "error", campaign=campaign.id)
 
 
 async def _campaign(request: web.Request, db: Any) -> Campaign:
@@ -121,7 +127,25 @@ async def reminders_show(request: web.Request) -> web.StreamResponse:
     plan = parsed(version) if version else None
     return await render(request, "reminder.html", {
         "row": row, "version": version, "plan": plan, "names": variant_names(plan),
-        "progress": progress_json(row, counts), "results": found})
+        "progress": _progress(request, row, counts), "results": found})
+
+
+@routes.post(CAMPAIGN + "/plan", name="reminders.plan")
+async def reminders_plan(request: web.Request) -> web.StreamResponse:
+    """Plan the live version again in the background (after a failed run: it picks up the rows
+    already written and adds the rest; never a reminder twice)."""
+    async with request.app[DB]() as db:
+        row = await _campaign(request, db)
+        version = await live_version(db, row)
+    plan = parsed(version) if version else None
+    if row.status == "cancelled" or version is None or plan is None:
+        flash(await get_session(request), "reminders.cannot", "error", campaign=row.id, action="plan")
+    else:
+        try:
+            await _start_planning(request, plan, version.id)
+        except CampaignError as exc:
+            flash(await get_session(request), "reminders.plan_refused", "error", campaign=row.id, problem=str(exc))
+    raise web.HTTPFound(url(request, "reminders.show", campaign_id=row.id))
 
 
 @routes.get(CAMPAIGN + "/preview", name="reminders.preview")
@@ -146,7 +170,13 @@ async def reminders_progress(request: web.Request) -> web.StreamResponse:
         except CampaignError as exc:
             return web.json_response({"error": str(exc)}, status=422)
         counts = await progress(db, row.id)
-    return web.json_response(progress_json(row, counts))
+    return web.json_response(_progress(request, row, counts))
+
+
+def _progress(request: web.Request, row: Campaign, counts: dict[str, int]) -> dict[str, Any]:
+    """The rows by state and, when this process planned the campaign, that run's progress."""
+    job = request.app[PLANNING].job(row.id)
+    return progress_json(row, counts) | {"planning": job.as_json() if job else None}
 
 
 async def _change(request: web.Request, action: str) -> web.StreamResponse:

@@ -1,10 +1,10 @@
 """The numbers behind the dashboard, each one query (or a few) over the last days, in UTC days.
 
-What the bot said is not stored with its kind, so the shares are read from what is stored:
-an *answer* is a reply with an ``answer_id`` (a knowledge entry or a hoax correction), a
-*clarification* a reply whose buttons offer entries (``q:`` payloads), an *abstention* an
-unanswered question queued for staff. Opt-outs are the STOP audit entries; an acknowledged
-concern is a reply starting with the words of ``concern_noted`` / ``concern_heard``.
+The shares come from the kind stored with every bot reply (``messages.kind``, one of
+``flows.REPLY_KINDS``): an *answer* is an ``answer`` or a hoax ``correction``, a
+*clarification* a ``clarify``, an *abstention* a ``not_known``, an acknowledged concern an
+``acknowledge``. Replies stored before kinds were (``NULL``) are not counted. Opt-outs are the
+STOP audit entries.
 """
 
 from __future__ import annotations
@@ -13,11 +13,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows import PAYLOAD_QUESTION
-from flows.texts import text as bot_text
 from nlu.regions import region_by_code
 
 from bot.broadcasts.campaigns import listed
@@ -28,9 +26,9 @@ from bot.storage.sql_functions import utc_day
 TOP = 10
 WINDOWS = (7, 30, 90)
 FUNNEL = ("planned", "sent", "delivered", "read", "replied_24h")
-#: How an acknowledged concern starts, in each language (the text up to its first placeholder).
-CONCERN_STARTS = tuple(sorted({bot_text(key, lang).split("{")[0] for key in ("concern_noted", "concern_heard")
-                               for lang in ("id", "en")}))
+#: Each share of the outcomes chart and the reply kinds it counts.
+OUTCOME_KINDS = {"answered": ("answer", "correction"), "clarified": ("clarify",), "abstained": ("not_known",)}
+CONCERN_KIND = "acknowledge"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,14 +57,17 @@ async def messages_per_day(db: AsyncSession, since: datetime) -> dict[str, dict[
     return dict(sorted(found.items()))
 
 
+async def reply_kinds(db: AsyncSession, since: datetime) -> dict[str, int]:
+    """Bot replies by their stored kind (replies without one left out)."""
+    rows = await db.execute(select(Message.kind, func.count()).where(
+        Message.direction == "out", Message.created_at >= since, Message.kind.is_not(None)).group_by(Message.kind))
+    return {kind: int(count) for kind, count in rows}
+
+
 async def outcomes(db: AsyncSession, since: datetime) -> dict[str, int]:
     """How many replies answered, asked which entry was meant, or abstained."""
-    out = select(func.count()).select_from(Message).where(Message.direction == "out", Message.created_at >= since)
-    answered = await db.scalar(out.where(Message.answer_id.is_not(None)))
-    clarified = await db.scalar(out.where(cast(Message.buttons, String).like(f'%"{PAYLOAD_QUESTION}%')))
-    abstained = await db.scalar(select(func.count()).select_from(UnansweredQuestion)
-                                .where(UnansweredQuestion.created_at >= since))
-    return {"answered": int(answered or 0), "clarified": int(clarified or 0), "abstained": int(abstained or 0)}
+    found = await reply_kinds(db, since)
+    return {share: sum(found.get(kind, 0) for kind in kinds) for share, kinds in OUTCOME_KINDS.items()}
 
 
 async def top_questions(db: AsyncSession, since: datetime, limit: int = TOP) -> list[tuple[str, int]]:
@@ -80,7 +81,7 @@ async def top_questions(db: AsyncSession, since: datetime, limit: int = TOP) -> 
 
 
 async def top_unanswered(db: AsyncSession, since: datetime, limit: int = TOP) -> list[tuple[str, int]]:
-    """The questions the bot abstained on most often."""
+    """The questions the bot abstained or clarified on most often (the unanswered queue's rows)."""
     count = func.count().label("n")
     rows = await db.execute(
         select(UnansweredQuestion.question, count).where(UnansweredQuestion.created_at >= since)
@@ -115,9 +116,7 @@ async def opt_outs_per_day(db: AsyncSession, since: datetime) -> dict[str, int]:
 
 async def concerns(db: AsyncSession, since: datetime) -> int:
     """Concerns the bot acknowledged (noted with consent, or heard without)."""
-    starts = [Message.text.startswith(start, autoescape=True) for start in CONCERN_STARTS]
-    return int(await db.scalar(select(func.count()).select_from(Message).where(
-        Message.direction == "out", Message.created_at >= since, or_(*starts))) or 0)
+    return (await reply_kinds(db, since)).get(CONCERN_KIND, 0)
 
 
 async def funnel(db: AsyncSession) -> dict[str, int]:

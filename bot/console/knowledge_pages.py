@@ -13,14 +13,16 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from knowledge import FaqEntry
+from knowledge.faq_loader import FaqFormatError
 
-from bot.console.faq_files import FaqFile, all_entries, locate, parse_block, read_folder, version_of
+from bot.console.faq_files import FaqFile, all_entries, entry_block, locate, parse_block, read_folder, version_of
 from bot.console.keys import DB, PUBLISH_LOCK, USER
 from bot.console.knowledge_form import FormProblem, blank_entry, entry_from_form, form_values
 from bot.console.publishing import Published, check_draft, publish_entry, version_by_id, versions
 from bot.console.render import render, url
 from bot.console.sessions import flash
 from bot.server.keys import CLOCK, SETTINGS
+from bot.storage.staff_models import KnowledgeVersion
 
 routes = web.RouteTableDef()
 
@@ -155,9 +157,19 @@ async def knowledge_history(request: web.Request) -> web.StreamResponse:
     async with request.app[DB]() as db:
         rows = await versions(db, entry_id)
     live = version_of(located.block) if located else ""
-    diffs = [_diff(older.source if older else "", row.source) for row, older in zip(rows, [*rows[1:], None])]
+    diffs = [_diff(_canonical(older) if older else "", _canonical(row)) for row, older in zip(rows, [*rows[1:], None])]
     return await render(request, "knowledge_history.html", {"entry_id": entry_id, "rows": list(zip(rows, diffs)),
                                                             "live": live})
+
+
+def _canonical(row: KnowledgeVersion) -> str:
+    """A version's text as the console writes it (the same YAML serializer for every version),
+    so the diff shows what changed rather than how the hand-written first version was laid out;
+    a text that no longer parses is shown as stored."""
+    try:
+        return entry_block(parse_block(row.source, row.file))
+    except FaqFormatError:
+        return row.source
 
 
 def _diff(before: str, after: str) -> list[tuple[str, str]]:

@@ -13,8 +13,9 @@ from bot.console import auth_pages, knowledge_pages, unanswered_pages
 from bot.console import flow_pages
 from bot.console import inbox_actions, inbox_canned, inbox_conversation, inbox_list, inbox_reply
 from bot.console import audit_pages, campaign_pages, contact_pages, dashboard_pages
-from bot.console.keys import DB, PUBLISH_LOCK, SESSION_STORAGE
+from bot.console.keys import DB, PLANNING, PUBLISH_LOCK, SESSION_STORAGE
 from bot.console.guard import guard, sessions
+from bot.console.planning import Planning
 from bot.console.render import setup_templates
 from bot.console.secret import cookie_key
 from bot.console.sessions import cookie_storage
@@ -47,4 +48,6 @@ async def _resources(app: web.Application, console: web.Application) -> AsyncIte
     console[SESSION_STORAGE] = cookie_storage(key, settings.console_idle_minutes * 60)
     console[DB] = session_factory(engine)
     console[PUBLISH_LOCK] = asyncio.Lock()
+    console[PLANNING] = Planning(console[DB])
     yield
+    await console[PLANNING].close()

@@ -1,5 +1,7 @@
 """The unanswered queue: open questions grouped by meaning, marked handled when dealt with.
 
+A question is queued when the bot abstained (said it does not know) or clarified (asked which
+of two close entries was meant); rows from before the kind was stored are abstentions.
 Grouping is greedy: each question joins the first group whose first question it is at least
 :data:`SIMILAR` alike to (cosine of the server's sentence embeddings), else starts a group.
 """
@@ -12,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows import UNANSWERED_KINDS
 from nlu import Encoder
 
 from bot.console.accounts import StaffUser
@@ -38,10 +41,25 @@ class Group:
     def first(self) -> UnansweredQuestion:
         return self.questions[0]
 
+    @property
+    def kinds(self) -> dict[str, int]:
+        """How many of the group's questions were abstained on and clarified (only kinds present)."""
+        found = Counter(kind_of(row) for row in self.questions)
+        return {kind: found[kind] for kind in UNANSWERED_KINDS if found[kind]}
 
-async def open_questions(db: AsyncSession) -> list[UnansweredQuestion]:
-    rows = await db.scalars(select(UnansweredQuestion).where(UnansweredQuestion.status == "open")
-                            .order_by(UnansweredQuestion.id.desc()).limit(MAX_OPEN))
+
+def kind_of(row: UnansweredQuestion) -> str:
+    return row.kind or "abstained"
+
+
+async def open_questions(db: AsyncSession, kind: str | None = None) -> list[UnansweredQuestion]:
+    """The newest open questions, of one kind (``abstained`` / ``clarified``) or of all."""
+    query = select(UnansweredQuestion).where(UnansweredQuestion.status == "open")
+    if kind == "abstained":
+        query = query.where(or_(UnansweredQuestion.kind.is_(None), UnansweredQuestion.kind == kind))
+    elif kind is not None:
+        query = query.where(UnansweredQuestion.kind == kind)
+    rows = await db.scalars(query.order_by(UnansweredQuestion.id.desc()).limit(MAX_OPEN))
     return list(rows)
 
 

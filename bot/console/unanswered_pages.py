@@ -8,12 +8,14 @@ from dataclasses import replace
 from aiohttp import web
 from aiohttp_session import get_session
 
+from flows import UNANSWERED_KINDS
+
 from bot.console.faq_files import all_entries, locate, version_of
 from bot.console.keys import DB, USER
 from bot.console.knowledge_pages import current_files, publish_and_tell
 from bot.console.render import render, url
 from bot.console.sessions import flash
-from bot.console.unanswered import group_questions, mark_handled, open_questions, questions_by_id
+from bot.console.unanswered import group_questions, kind_of, mark_handled, open_questions, questions_by_id
 from bot.server.keys import CLOCK, SETTINGS
 from bot.understanding.models import settings_encoder
 
@@ -22,12 +24,16 @@ routes = web.RouteTableDef()
 
 @routes.get("/unanswered", name="unanswered.list")
 async def unanswered_list(request: web.Request) -> web.StreamResponse:
+    """The open questions grouped by meaning; ``?kind=abstained`` or ``clarified`` shows one kind."""
+    kind = request.query.get("kind")
+    kind = kind if kind in UNANSWERED_KINDS else None
     async with request.app[DB]() as db:
-        rows = await open_questions(db)
+        rows = await open_questions(db, kind)
     encoder = settings_encoder(request.config_dict[SETTINGS])
     groups = await asyncio.to_thread(group_questions, rows, encoder)
     entries = all_entries(await current_files(request))
-    return await render(request, "unanswered.html", {"groups": groups, "entries": entries})
+    return await render(request, "unanswered.html", {"groups": groups, "entries": entries, "kind": kind,
+                                                     "kinds": UNANSWERED_KINDS, "kind_of": kind_of})
 
 
 def _ids(form) -> list[int]:  # noqa: ANN001 - MultiDictProxy

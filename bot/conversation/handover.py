@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.inbox_models import AgentReply, InboxConversation
@@ -43,7 +43,7 @@ async def open_conversation(db: AsyncSession, contact: Contact, reason: str, det
 
 
 async def after_unanswered(db: AsyncSession, contact: Contact, now: datetime) -> None:
-    """Called after an unanswered question was queued: the bot gives up on repeated misses
+    """Called after a question the bot abstained on was queued: the bot gives up on repeated misses
     (counted since the voter's conversation was last resolved, if it was)."""
     conversation = await db.scalar(select(InboxConversation).where(InboxConversation.contact_id == contact.id))
     if conversation is not None and conversation.state != "resolved":
@@ -53,7 +53,8 @@ async def after_unanswered(db: AsyncSession, contact: Contact, now: datetime) ->
         since = max(since, conversation.updated_at)
     await db.flush()
     misses = await db.scalar(select(func.count()).select_from(UnansweredQuestion).where(
-        UnansweredQuestion.contact_id == contact.id, UnansweredQuestion.created_at >= since))
+        UnansweredQuestion.contact_id == contact.id, UnansweredQuestion.created_at >= since,
+        or_(UnansweredQuestion.kind.is_(None), UnansweredQuestion.kind == "abstained")))
     if (misses or 0) >= GIVE_UP_AFTER:
         await open_conversation(db, contact, "gave_up", f"{misses} unanswered questions", now)
 

@@ -266,10 +266,11 @@ class _Turn:
             case RecordConsent(granted=granted, version=version):
                 action = "granted" if granted else "refused"
                 store.record_consent(self.db, self.contact, action, version, self.inbound.channel, self.now)
-            case QueueUnanswered(question=question, candidates=candidates):
+            case QueueUnanswered(question=question, candidates=candidates, kind=kind):
                 store.add_unanswered(self.db, self.contact, stored.id, question,
-                                     [asdict(c) for c in candidates], self.now)
-                await handover.after_unanswered(self.db, self.contact, self.now)
+                                     [asdict(c) for c in candidates], kind, self.now)
+                if kind == "abstained":  # a clarification is not a miss: the voter has a choice
+                    await handover.after_unanswered(self.db, self.contact, self.now)
             case Handover(reason=reason):
                 self.contact.needs_human = True
                 await handover.open_conversation(self.db, self.contact, "asked_human", reason, self.now)
@@ -290,7 +291,7 @@ class _Turn:
     async def _reply(self, reply: Reply) -> None:
         message = await store.add_message(
             self.db, self.contact, direction="out", channel=self.inbound.channel, text=nlu.redact(reply.text),
-            buttons=reply.buttons, answer_id=reply.answer_id, now=self.now,
+            buttons=reply.buttons, answer_id=reply.answer_id, kind=reply.kind, now=self.now,
         )
         self.replies.append(
             OutboundMessage(self.inbound.channel, self.inbound.external_id, reply.text, reply.buttons, message.id,

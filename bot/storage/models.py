@@ -143,6 +143,9 @@ class Message(Base):
     buttons: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     intent: Mapped[str | None] = mapped_column(String(64))
     answer_id: Mapped[str | None] = mapped_column(String(128))
+    #: What a bot reply was (``flows.REPLY_KINDS``: answer, clarify, not_known, acknowledge …);
+    #: ``None`` for the voter's messages, staff replies and rows from before it was stored.
+    kind: Mapped[str | None] = mapped_column(String(32))
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -173,6 +176,9 @@ class UnansweredQuestion(Base):
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     question: Mapped[str] = mapped_column(Text)
     candidates: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    #: ``abstained`` (the bot said it does not know) or ``clarified`` (it asked which entry was
+    #: meant); ``None`` for rows from before it was stored, which were all abstentions.
+    kind: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

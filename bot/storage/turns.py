@@ -106,9 +106,10 @@ async def add_message(
     buttons: tuple[Button, ...] = (),
     intent: str | None = None,
     answer_id: str | None = None,
+    kind: str | None = None,
     received_at: datetime | None = None,
 ) -> Message:
-    """Store a message; ``text`` must already be redacted."""
+    """Store a message; ``text`` must already be redacted; ``kind`` is what a bot reply was."""
     message = Message(
         contact_id=contact.id,
         direction=direction,
@@ -119,6 +120,7 @@ async def add_message(
         buttons=[asdict(b) for b in buttons] or None,
         intent=intent,
         answer_id=answer_id,
+        kind=kind,
         received_at=received_at,
         created_at=now,
     )
@@ -150,9 +152,9 @@ async def add_signal(
 
 
 def add_unanswered(db: AsyncSession, contact: Contact, message_id: int, question: str,
-                   candidates: list[dict[str, object]], now: datetime) -> None:
+                   candidates: list[dict[str, object]], kind: str, now: datetime) -> None:
     db.add(UnansweredQuestion(contact_id=contact.id, message_id=message_id, question=question,
-                              candidates=candidates, status="open", created_at=now))
+                              candidates=candidates, kind=kind, status="open", created_at=now))
 
 
 def audit(db: AsyncSession, actor: str, action: str, subject: str, detail: dict[str, object], now: datetime) -> None:

@@ -8,8 +8,9 @@ Example::
       on_failure: no_answer
 
 Replies with the answer and its source. When two entries are about equally close, it asks
-which one was meant (buttons that answer either). When the knowledge base abstains, the
-question is queued for staff (``QueueUnanswered``) and the action fails.
+which one was meant (buttons that answer either) and queues the question for staff as
+``clarified``. When the knowledge base abstains, the question is queued for staff
+(``QueueUnanswered``, ``abstained``) and the action fails.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def execute(args: dict[str, str], run: "Run") -> str | None:
         run.events.append(QueueUnanswered(question, result.candidates))
         return None
     if isinstance(result, Clarify):
-        run.events.append(clarify_reply(result, run.language))
+        run.events += [QueueUnanswered(question, result.candidates, kind="clarified"), clarify_reply(result, run.language)]
         return result.options[0].id
     entry = result.entry
     run.say(answer_text(entry.answer_in(run.language), entry.source.title, entry.source.url), answer_id=entry.id)

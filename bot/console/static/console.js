@@ -95,6 +95,14 @@ document.addEventListener("DOMContentLoaded", () => {
       const bar = box.querySelector("progress");
       if (bar) { bar.max = Math.max(1, data.total); bar.value = data.settled; }
       if (statusLabel && data.status) statusLabel.textContent = labels[data.status] || data.status;
+      const planning = box.querySelector("[data-planning]");
+      if (planning && data.planning) {
+        if (data.planning.state !== planning.dataset.planning) { window.location.reload(); return; }
+        for (const field of ["done", "total"]) {
+          const item = planning.querySelector(`[data-field="planning_${field}"]`);
+          if (item) item.textContent = String(data.planning[field]);
+        }
+      }
       box.dataset.updated = String(Date.now());
     } catch (error) {
       // offline for a moment: try again at the next tick
