@@ -1,7 +1,7 @@
 """outbox: what a row is (reply | reminder) and when it stops being worth sending
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-07 12:30:00
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import bot.storage.models
 
 
 revision = '0009'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
