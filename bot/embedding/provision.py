@@ -19,6 +19,7 @@ Nothing here imports torch until a model is loaded or built.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import shutil
@@ -31,6 +32,8 @@ from typing import Iterator
 from urllib.parse import urlparse
 
 from bot.embedding.encoder import SentenceEncoder
+from bot.embedding.lean_model import LeanSentenceModel, lean_model
+from bot.embedding.page_release import release_file_pages
 
 log = logging.getLogger(__name__)
 
@@ -289,13 +292,31 @@ def resolve_model(name_or_path: str, cache_dir: Path | None = None, allow_hub: b
     )
 
 
-def _quantise_int8(model: object) -> None:
+def _sentence_transformer(path: Path):
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # a local load takes under a second: no bar in CLI output
+    return SentenceTransformer(str(path), device="cpu", local_files_only=True).eval()
+
+
+def _quantise_int8(model: object, weights_file: Path) -> None:
+    """Quantise ``model``'s linear layers in place, then give back the float32 pages they read.
+
+    The weights are memory-mapped from ``weights_file``; quantising reads every float32 linear
+    weight (82 MB for e5-small), and those pages would stay resident in every worker although
+    nothing uses them again.
+    """
     import torch
     from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
+    replaced = [(m.weight.data_ptr(), m.weight.untyped_storage().nbytes())
+                for m in model.modules() if isinstance(m, torch.nn.Linear)]
     with warnings.catch_warnings():  # torch.ao.quantization announces its move to torchao
         warnings.simplefilter("ignore")
         quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8, inplace=True)
+    gc.collect()
+    release_file_pages(replaced, weights_file)
 
 
 def _configure_threads(num_threads: int | None) -> int:
@@ -324,18 +345,15 @@ def load_encoder(
     """
     path = resolve_model(name_or_path, cache_dir=cache_dir, allow_hub=allow_hub)
     n = _configure_threads(num_threads)
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as transformers_logging
-
-    transformers_logging.disable_progress_bar()  # a local load takes under a second: no bar in CLI output
     t0 = time.monotonic()
-    model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-    model.eval()
+    cache_root = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    model = lean_model(path, cache_root)
+    if model is None:
+        model = _sentence_transformer(path)
     name = name_or_path.strip()
     if int8:
-        _quantise_int8(model)
+        _quantise_int8(model.transformer if isinstance(model, LeanSentenceModel) else model, path / "model.safetensors")
         name += "+int8"
-    cache_root = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
     enc = SentenceEncoder(model, name=name, path=path, vector_cache=cache_root / "vectors")
     log.info("embedding model %s loaded from %s in %.1fs (dim %d, %d threads)",
              enc.name, path, time.monotonic() - t0, enc.dim, n)
