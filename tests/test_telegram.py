@@ -263,14 +263,17 @@ async def test_a_long_button_payload_comes_back_whole(
     b'{"update_id": 1, "message": {"message_id": 1, "date": 99999999999999999, "chat": {"id": 1, "type": "private"}}}',
     b'{"update_id": 1, "message": null, "callback_query": {"id": null}}',
 ])
-async def test_a_malformed_update_is_refused_and_nothing_is_stored(
+async def test_a_malformed_update_is_acknowledged_dropped_and_nothing_is_stored(
     server: Running, http: ClientSession, settings: Settings, body: bytes
 ) -> None:
+    """Telegram redelivers an update it got no 200 for: an unusable one is answered and counted."""
     async with http.post(f"{server.url}/webhooks/telegram/7100200300", data=body,
                          headers={"X-Telegram-Bot-Api-Secret-Token": SECRET,
                                   "Content-Type": "application/json"}) as response:
-        assert response.status == 400
+        assert response.status == 200
         assert "Traceback" not in await response.text()
+    async with http.get(f"{server.url}/metrics") as response:
+        assert 'suara_webhook_events_dropped_total{channel="telegram"' in await response.text()
     assert await rows(settings, WebhookEvent) == []
 
 

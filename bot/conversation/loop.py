@@ -87,6 +87,11 @@ class ConversationLoop:
         # embeds each message once, for intents, knowledge and signals
         self._understanding = understanding or LocalNlu()
 
+    @property
+    def metrics(self) -> Metrics:
+        """The counters this loop reports to; the channels around it count into the same."""
+        return self._metrics
+
     async def close(self) -> None:
         """Release the NLU backend's connections."""
         await self._understanding.close()
