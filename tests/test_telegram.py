@@ -228,6 +228,31 @@ async def test_polling_mode_answers_updates_from_get_updates(fake: FakeBotAPI, s
     assert [m.direction for m in await rows(settings, Message, channel="telegram")] == ["in", "out"]
 
 
+@pytest.mark.parametrize("misbehaving", ["answers_at_once_with_nothing", "fails_with_502"])
+async def test_polling_backs_off_when_get_updates_answers_at_once(
+    fake: FakeBotAPI, settings: Settings, misbehaving: str
+) -> None:
+    """Without a back-off this loop asked about 550 times a second, at full CPU."""
+    if misbehaving == "fails_with_502":
+        fake.poll_status = 502
+    fake.long_poll = False
+    stop = asyncio.Event()
+    polling = asyncio.create_task(run_polling(telegram_settings(settings, fake), stop))
+    while not fake.count("getUpdates"):
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(3)  # a few seconds of a server that never holds the poll open
+    asked = fake.count("getUpdates")
+    fake.poll_status = None
+    await fake.push(fake.text_update(VOTER, "jam berapa tps buka?"), None)  # type: ignore[arg-type]
+    deadline = time.monotonic() + 60
+    while not fake.sent(VOTER) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(polling, 20)
+    assert asked <= 8, f"{asked} getUpdates calls in about 3 s"
+    assert fake.sent(VOTER), "the back-off must not stop updates from being answered"
+
+
 def test_long_answers_are_split_on_paragraphs_and_buttons_fit_callback_data() -> None:
     transport = TelegramTransport(None, telegram_limits(Settings(_env_file=None)))  # type: ignore[arg-type]
     paragraphs = [f"Paragraf {i}. " + "kata " * 300 for i in range(8)]
