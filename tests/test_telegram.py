@@ -210,18 +210,23 @@ async def test_secrets_never_reach_the_logs(
         assert secret not in caplog.text
 
 
+async def _poll_one_question(fake: FakeBotAPI, stop: asyncio.Event, polling: asyncio.Task[None]) -> None:
+    """Queue a question for ``getUpdates``, wait (up to a minute) for the answer, stop polling."""
+    await fake.push(fake.text_update(VOTER, "jam berapa tps buka?"), None)  # type: ignore[arg-type]
+    deadline = time.monotonic() + 60
+    while not fake.sent(VOTER) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(polling, 20)
+
+
 async def test_polling_mode_answers_updates_from_get_updates(fake: FakeBotAPI, settings: Settings) -> None:
     fake.webhook = {"url": "http://127.0.0.1:1/old", "secret_token": ""}  # polling must remove it
     stop = asyncio.Event()
     polling = asyncio.create_task(run_polling(telegram_settings(settings, fake), stop))
     while fake.webhook is not None:
         await asyncio.sleep(0.02)
-    await fake.push(fake.text_update(VOTER, "jam berapa tps buka?"), None)  # type: ignore[arg-type]
-    deadline = time.monotonic() + 20
-    while not fake.sent(VOTER) and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    stop.set()
-    await asyncio.wait_for(polling, 20)
+    await _poll_one_question(fake, stop, polling)
     assert fake.webhook is None and fake.count("getUpdates") >= 1
     (answer,) = fake.sent(VOTER)
     assert "07.00" in answer["text"]
@@ -243,12 +248,7 @@ async def test_polling_backs_off_when_get_updates_answers_at_once(
     await asyncio.sleep(3)  # a few seconds of a server that never holds the poll open
     asked = fake.count("getUpdates")
     fake.poll_status = None
-    await fake.push(fake.text_update(VOTER, "jam berapa tps buka?"), None)  # type: ignore[arg-type]
-    deadline = time.monotonic() + 60
-    while not fake.sent(VOTER) and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    stop.set()
-    await asyncio.wait_for(polling, 20)
+    await _poll_one_question(fake, stop, polling)
     assert asked <= 8, f"{asked} getUpdates calls in about 3 s"
     assert fake.sent(VOTER), "the back-off must not stop updates from being answered"
 
