@@ -23,6 +23,7 @@ from bot.channels.inbox import MAX_ATTEMPTS, redact_body
 from bot.channels.whatsapp import sign
 from bot.conversation.loop import ConversationLoop, utcnow
 from bot.settings import Settings
+from flows.privacy import PAYLOAD_ERASE_YES
 from bot.storage.engine import create_engine, session_factory
 from bot.storage.models import Message, WebhookDeadLetter, WebhookEvent
 from bot.telemetry.logs import QUIET, quiet_libraries
@@ -123,6 +124,28 @@ async def test_a_crashing_signed_webhook_keeps_no_raw_body_and_ends_as_a_dead_le
     async with running(configured) as server:  # and nothing is tried again
         await server.settle()
     assert len(await rows(configured, WebhookDeadLetter)) == 1
+
+
+async def test_hapus_data_removes_the_voters_events_kept_for_a_retry(
+    configured: Settings, graph: FakeGraphAPI, http: ClientSession, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    handle = ConversationLoop.handle
+
+    async def crash_on_nik(self: ConversationLoop, inbound: Any) -> Any:
+        if inbound.text and "NIK" in inbound.text:
+            raise RuntimeError("a bug")
+        return await handle(self, inbound)
+
+    monkeypatch.setattr(ConversationLoop, "handle", crash_on_nik)
+    async with running(configured) as server:
+        for payload in (graph.text_message(VOTER, "halo"), graph.text_message(VOTER, PERSONAL)):
+            assert await _post(http, server, json.dumps(payload).encode()) == 200
+            await server.settle()
+        assert len(await rows(configured, WebhookEvent)) == 1  # kept (redacted) for a retry
+        for payload in (graph.text_message(VOTER, "HAPUS DATA"), graph.button_reply(VOTER, PAYLOAD_ERASE_YES)):
+            assert await _post(http, server, json.dumps(payload).encode()) == 200
+            await server.settle()
+    assert await rows(configured, WebhookEvent) == []
 
 
 @pytest.mark.parametrize("message", [
