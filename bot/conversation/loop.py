@@ -44,6 +44,7 @@ from bot.conversation.messages import HandleResult, InboundMessage, OutboundMess
 from bot.storage import turns as store
 from bot.storage.content import ContentCache
 from bot.storage.models import Contact, Message
+from bot.telemetry.logs import failure_site
 from bot.telemetry.metrics import Metrics
 from bot.understanding.local import LocalNlu, Understanding
 
@@ -106,9 +107,11 @@ class ConversationLoop:
             except IntegrityError:
                 # A concurrent worker stored the same channel message id first.
                 result = HandleResult((), duplicate=True)
-            except Exception:
+            except Exception as exc:  # noqa: BLE001 - the voter gets an apology, the log the place
                 self._metrics.errors.labels(inbound.channel).inc()
-                log.exception("message_failed", extra={"channel": inbound.channel})
+                # type and place only: the message can quote the voter's text
+                log.error("message_failed", extra={"channel": inbound.channel, "error": type(exc).__name__,
+                                                   "at": failure_site(exc)})
                 return HandleResult((OutboundMessage(inbound.channel, inbound.external_id, ERROR_REPLY),))
         elapsed = time.perf_counter() - started
         self._metrics.latency.labels(inbound.channel).observe(elapsed)
