@@ -20,6 +20,9 @@ from bot.storage.engine import create_engine, session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.schema import metadata
 from bot.settings import Settings
+from fakes import both_platforms
+from fakes.telegram import FakeBotAPI
+from fakes.whatsapp import FakeGraphAPI
 
 POSTGRES_ADMIN_URL = os.environ.get("SUARA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -120,6 +123,13 @@ async def server(settings: Settings) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         await runner.cleanup()
+
+
+@pytest.fixture
+async def fakes() -> AsyncIterator[tuple[FakeBotAPI, FakeGraphAPI]]:
+    """The fake Telegram Bot API and WhatsApp Graph API, running (see ``fakes.with_both_channels``)."""
+    async with both_platforms() as platforms:
+        yield platforms
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels import whatsapp
 from bot.channels.inbox import Inbox
+from bot.telemetry.metrics import Metrics
 from bot.settings import Settings
 from bot.storage.campaign_models import ChannelLease, Reminder
 from bot.storage.engine import create_engine, session_factory
@@ -101,7 +102,7 @@ async def platforms(database_url: str, *, telegram_rate: float = 30, whatsapp_ra
             whatsapp_verify_token=SecretStr("verify-crash"), whatsapp_phone_number_id=WA_PHONE,
             whatsapp_api_url=fakes.wa.url, _env_file=None)
         clock = lambda: datetime.now(UTC)
-        channel.append(whatsapp.WhatsAppChannel(settings, None, None, Inbox(sessions, clock),  # type: ignore[arg-type]
+        channel.append(whatsapp.WhatsAppChannel(settings, None, None, Inbox(sessions, clock, Metrics()),  # type: ignore[arg-type]
                                                 sessions, clock, whatsapp.TemplateRegistry([])))
         try:
             yield Platforms(settings, fakes.tg, fakes.wa, sessions)

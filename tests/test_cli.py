@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -40,6 +43,30 @@ def test_a_wrong_setting_fails_at_start_with_one_clear_line(
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_serve_prints_its_url_only_once_it_accepts_connections(tmp_path: Path) -> None:
+    """The URL line is the operator's signal to open the page: a connection refused after it is a bug."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "SUARA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'suara.db'}",
+           "SUARA_PORT": str(port), "SUARA_LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen(SUARA + ["serve", "--no-dispatch"], cwd=tmp_path, env=env, text=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        assert server.stderr is not None
+        lines = []
+        while not any("web chat at" in line for line in lines):
+            line = server.stderr.readline()
+            assert line, f"serve ended before announcing its URL: {lines}"
+            lines.append(line)
+        assert f"http://127.0.0.1:{port}/" in lines[-1]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:  # at once
+            assert response.status == 200
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=60)
 
 
 def test_db_upgrade_creates_the_default_sqlite_database_under_var(tmp_path: Path) -> None:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from aiohttp import ClientSession
-from pydantic import SecretStr
 from sqlalchemy import update
 
 from bot.channels.whatsapp import WHATSAPP, Template, TemplateRegistry
@@ -28,35 +27,18 @@ from channel_server import Running, running
 from dbread import rows
 from fakes.telegram import FakeBotAPI
 from fakes.whatsapp import FakeGraphAPI
+from fakes import WA_SECRET, with_both_channels
 from tests.console_client import Staff, make_account
 from webchat import WebVoter
 
-TG_TOKEN, TG_SECRET = "7100200300:AAH" + "x" * 32, "webhook-secret-for-tests-0123"
-WA_TOKEN, WA_SECRET, WA_PHONE, WA_VOTER = "EAAG-test-token", "app-secret-for-tests", "106540352242922", "6281234567890"
+WA_VOTER = "6281234567890"
 HOURS = "jam berapa tps buka?"
-
-
-@pytest.fixture
-async def fakes() -> AsyncIterator[tuple[FakeBotAPI, FakeGraphAPI]]:
-    telegram, whatsapp = FakeBotAPI(TG_TOKEN), FakeGraphAPI(WA_TOKEN, WA_PHONE)
-    await telegram.start()
-    await whatsapp.start()
-    yield telegram, whatsapp
-    await telegram.close()
-    await whatsapp.close()
 
 
 @pytest.fixture
 async def app(settings: Settings, fakes: tuple[FakeBotAPI, FakeGraphAPI]) -> AsyncIterator[Running]:
     """The server with the web chat, Telegram and WhatsApp (both pointed at the fakes)."""
-    telegram, whatsapp = fakes
-    configured = settings.model_copy(update={
-        "telegram_token": SecretStr(TG_TOKEN), "telegram_webhook_secret": SecretStr(TG_SECRET),
-        "telegram_api_url": telegram.base_url, "public_url": "http://127.0.0.1:1",
-        "whatsapp_token": SecretStr(WA_TOKEN), "whatsapp_app_secret": SecretStr(WA_SECRET),
-        "whatsapp_verify_token": SecretStr("verify-me-please"), "whatsapp_phone_number_id": WA_PHONE,
-        "whatsapp_api_url": whatsapp.url,
-    })
+    configured = with_both_channels(settings, *fakes)
     async with running(configured) as server:
         await set_webhook(configured.model_copy(update={"public_url": server.url}))
         yield server

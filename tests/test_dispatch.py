@@ -26,6 +26,7 @@ from bot.channels.inbox import Inbox
 from bot.channels.messaging import start_bot, telegram_limits, whatsapp_limits
 from bot.delivery.sender import Sender
 from bot.settings import Settings
+from bot.telemetry.metrics import Metrics
 from bot.storage.campaign_models import Campaign, Reminder
 from bot.storage.models import Contact, OutboxMessage
 
@@ -189,7 +190,7 @@ async def test_a_whatsapp_template_row_goes_as_that_template_and_delivery_report
             d = dispatcher(sessions, sender, settings)
             await dispatch_until(d, settled(sessions, 2))
             # Meta's status webhooks, through the channel's own handler: one delivered, one read.
-            channel = whatsapp.WhatsAppChannel(settings, None, sender, Inbox(sessions, now), sessions, now,  # type: ignore[arg-type]
+            channel = whatsapp.WhatsAppChannel(settings, None, sender, Inbox(sessions, now, Metrics()), sessions, now,  # type: ignore[arg-type]
                                                whatsapp.TemplateRegistry([]))
             for (body, wamid), state in zip(sorted(reports, key=lambda r: r[0]["to"]), ("delivered", "read")):
                 await channel.process({"status": {"id": wamid, "status": state, "recipient_id": body["to"],

@@ -210,22 +210,47 @@ async def test_secrets_never_reach_the_logs(
         assert secret not in caplog.text
 
 
+async def _poll_one_question(fake: FakeBotAPI, stop: asyncio.Event, polling: asyncio.Task[None]) -> None:
+    """Queue a question for ``getUpdates``, wait (up to a minute) for the answer, stop polling."""
+    await fake.push(fake.text_update(VOTER, "jam berapa tps buka?"), None)  # type: ignore[arg-type]
+    deadline = time.monotonic() + 60
+    while not fake.sent(VOTER) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(polling, 20)
+
+
 async def test_polling_mode_answers_updates_from_get_updates(fake: FakeBotAPI, settings: Settings) -> None:
     fake.webhook = {"url": "http://127.0.0.1:1/old", "secret_token": ""}  # polling must remove it
     stop = asyncio.Event()
     polling = asyncio.create_task(run_polling(telegram_settings(settings, fake), stop))
     while fake.webhook is not None:
         await asyncio.sleep(0.02)
-    await fake.push(fake.text_update(VOTER, "jam berapa tps buka?"), None)  # type: ignore[arg-type]
-    deadline = time.monotonic() + 20
-    while not fake.sent(VOTER) and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    stop.set()
-    await asyncio.wait_for(polling, 20)
+    await _poll_one_question(fake, stop, polling)
     assert fake.webhook is None and fake.count("getUpdates") >= 1
     (answer,) = fake.sent(VOTER)
     assert "07.00" in answer["text"]
     assert [m.direction for m in await rows(settings, Message, channel="telegram")] == ["in", "out"]
+
+
+@pytest.mark.parametrize("misbehaving", ["answers_at_once_with_nothing", "fails_with_502"])
+async def test_polling_backs_off_when_get_updates_answers_at_once(
+    fake: FakeBotAPI, settings: Settings, misbehaving: str
+) -> None:
+    """Without a back-off this loop asked about 550 times a second, at full CPU."""
+    if misbehaving == "fails_with_502":
+        fake.poll_status = 502
+    fake.long_poll = False
+    stop = asyncio.Event()
+    polling = asyncio.create_task(run_polling(telegram_settings(settings, fake), stop))
+    while not fake.count("getUpdates"):
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(3)  # a few seconds of a server that never holds the poll open
+    asked = fake.count("getUpdates")
+    fake.poll_status = None
+    await _poll_one_question(fake, stop, polling)
+    assert asked <= 8, f"{asked} getUpdates calls in about 3 s"
+    assert fake.sent(VOTER), "the back-off must not stop updates from being answered"
 
 
 def test_long_answers_are_split_on_paragraphs_and_buttons_fit_callback_data() -> None:
@@ -263,14 +288,17 @@ async def test_a_long_button_payload_comes_back_whole(
     b'{"update_id": 1, "message": {"message_id": 1, "date": 99999999999999999, "chat": {"id": 1, "type": "private"}}}',
     b'{"update_id": 1, "message": null, "callback_query": {"id": null}}',
 ])
-async def test_a_malformed_update_is_refused_and_nothing_is_stored(
+async def test_a_malformed_update_is_acknowledged_dropped_and_nothing_is_stored(
     server: Running, http: ClientSession, settings: Settings, body: bytes
 ) -> None:
+    """Telegram redelivers an update it got no 200 for: an unusable one is answered and counted."""
     async with http.post(f"{server.url}/webhooks/telegram/7100200300", data=body,
                          headers={"X-Telegram-Bot-Api-Secret-Token": SECRET,
                                   "Content-Type": "application/json"}) as response:
-        assert response.status == 400
+        assert response.status == 200
         assert "Traceback" not in await response.text()
+    async with http.get(f"{server.url}/metrics") as response:
+        assert 'suara_webhook_events_dropped_total{channel="telegram"' in await response.text()
     assert await rows(settings, WebhookEvent) == []
 
 

@@ -98,7 +98,7 @@ async def open_messaging(
 ) -> AsyncIterator[Messaging]:
     """Start the enabled channels, resume unfinished work, and on exit drain and stop them."""
     sessions = session_factory(engine)
-    inbox = Inbox(sessions, clock)
+    inbox = Inbox(sessions, clock, loop.metrics)
     transports: list[Transport] = []
     http = aiohttp.ClientSession() if settings.whatsapp_enabled else None
     if settings.telegram_enabled and bot is None:

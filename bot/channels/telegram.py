@@ -29,8 +29,9 @@ from telegram.request import HTTPXRequest
 
 from bot.storage import turns as store
 from bot.storage.models import Message, OutboxMessage
-from bot.channels.inbox import Inbox
+from bot.channels.inbox import Inbox, Unusable
 from bot.channels.json_body import decode
+from bot.channels.location import coordinates
 from bot.server.keys import SETTINGS
 from bot.conversation.loop import ConversationLoop
 from bot.conversation.messages import InboundMessage, OutboundMessage
@@ -141,16 +142,36 @@ def chat_key(update: dict[str, Any]) -> str | None:
     return None
 
 
-def check_update(update: dict[str, Any], bot: Bot) -> None:
-    """Refuse now (``ValueError``) an update that could not be processed later."""
-    if not isinstance(update.get("update_id"), int) or isinstance(update.get("update_id"), bool):
-        raise ValueError("update_id must be an integer")
+def check_update(update: dict[str, Any], bot: Bot) -> Update:
+    """The update as PTB's :class:`Update`, or :class:`Unusable` for one that could never be
+    processed: checked before it is stored, and again when a stored one runs."""
+    if not _is_int64(update.get("update_id")):
+        raise Unusable("update_id")
     try:
-        Update.de_json(update, bot)
+        parsed = Update.de_json(update, bot)
     except (TypeError, KeyError, AttributeError, ValueError, OverflowError, OSError) as exc:
         # PTB documents no exception set; these are what odd fields (a null, a date out of
         # range, a wrong type) raise while it builds the objects.
-        raise ValueError(f"not a Telegram update ({type(exc).__name__})") from None
+        raise Unusable(f"shape_{type(exc).__name__}") from None
+    query = parsed.callback_query
+    for message in (parsed.message, parsed.edited_message, query.message if query else None):
+        if message is None:
+            continue
+        chat = getattr(message, "chat", None)
+        if chat is None or not _is_int64(chat.id) or not isinstance(chat.type, str):
+            raise Unusable("chat")
+        if not _is_int64(message.message_id):
+            raise Unusable("message_id")
+        if not isinstance(getattr(message, "text", None), str | None):
+            raise Unusable("text")
+    if query is not None and not isinstance(query.data, str | None):
+        raise Unusable("callback_data")
+    return parsed
+
+
+def _is_int64(value: object) -> bool:
+    """An integer Telegram could send as an id (64-bit; ``True`` is not one)."""
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
 
 
 class TelegramChannel:
@@ -170,7 +191,7 @@ class TelegramChannel:
         return await self.inbox.accept(CHANNEL, str(update["update_id"]), chat_key(update) or "none", update)
 
     async def process(self, data: dict[str, Any]) -> None:
-        update = Update.de_json(data, self.bot)
+        update = check_update(data, self.bot)
         if update.callback_query is not None:
             await self._on_callback(update)
         elif update.message is not None:
@@ -187,7 +208,7 @@ class TelegramChannel:
         if text and (link := _DEEP_LINK.match(text.strip())):
             text, source = "/start", link.group(1)
         if message.location is not None:
-            text, location = None, (message.location.latitude, message.location.longitude)
+            text, location = None, coordinates(message.location.latitude, message.location.longitude)
         await self._handle(InboundMessage(
             CHANNEL, str(message.chat.id), str(update.update_id), message.date,
             text=text, location=location, source=source,
@@ -253,26 +274,59 @@ async def webhook(request: web.Request) -> web.Response:
     try:
         update = decode(await request.read())
         if not isinstance(update, dict):
-            raise ValueError("an update is a JSON object")
+            raise Unusable("not_an_object")
         await request.app[TELEGRAM].accept(update)
     except ValueError as exc:
-        return web.json_response({"error": f"bad update: {exc}"}, status=400)
+        # Acknowledged all the same: Telegram would redeliver a refused update for a day.
+        request.app[TELEGRAM].inbox.dropped(CHANNEL, exc.reason if isinstance(exc, Unusable) else "bad_json")
     return web.json_response({"ok": True})
 
 
+#: Waits between ``getUpdates`` calls that came back at once empty or failed: doubling from the
+#: first to the cap, back to none once updates arrive or a long poll is really held open.
+POLL_BACKOFF_FIRST, POLL_BACKOFF_CAP = 0.5, 30.0
+
+
 async def poll(bot: Bot, channel: TelegramChannel, stop: asyncio.Event, *, timeout: int = 30) -> None:
-    """Long-poll ``getUpdates`` until ``stop`` is set, accepting each update once."""
+    """Long-poll ``getUpdates`` until ``stop`` is set, accepting each update once.
+
+    A Bot API server that answers at once with nothing (a proxy, a misconfigured local server)
+    or with an error would otherwise be asked hundreds of times a second: such answers back off.
+    """
     offset: int | None = None
+    delay = 0.0
+    clock = asyncio.get_running_loop().time
     while not stop.is_set():
+        asked = clock()
         try:
             updates = await bot.get_updates(offset=offset, timeout=timeout, allowed_updates=list(ALLOWED_UPDATES))
         except RetryAfter as exc:
-            await asyncio.sleep(_seconds(exc))
+            await _pause(stop, _seconds(exc))
             continue
-        except NetworkError as exc:
+        except TelegramError as exc:  # network errors, 5xx, a webhook still set (409)
             log.warning("telegram_poll_failed", extra={"error": type(exc).__name__})
-            await asyncio.sleep(1)
+            delay = _backoff(delay)
+            await _pause(stop, delay)
             continue
         for update in updates:
-            await channel.accept(update.to_dict())
+            try:
+                await channel.accept(update.to_dict())
+            except ValueError as exc:
+                channel.inbox.dropped(CHANNEL, exc.reason if isinstance(exc, Unusable) else "bad_update")
             offset = update.update_id + 1
+        held_open = clock() - asked >= min(1.0, timeout / 2)
+        delay = 0.0 if updates or held_open else _backoff(delay)
+        if delay:
+            await _pause(stop, delay)
+
+
+def _backoff(delay: float) -> float:
+    return min(POLL_BACKOFF_CAP, max(POLL_BACKOFF_FIRST, delay * 2))
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep ``seconds``, or less when ``stop`` is set meanwhile."""
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except asyncio.TimeoutError:
+        pass

@@ -31,8 +31,9 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import ChannelIdentity, Message, OutboxMessage
-from bot.channels.inbox import Inbox
+from bot.channels.inbox import Inbox, Unusable
 from bot.channels.json_body import decode
+from bot.channels.location import coordinates
 from bot.server.keys import SETTINGS
 from bot.conversation.loop import ConversationLoop
 from bot.conversation.messages import InboundMessage, OutboundMessage
@@ -54,6 +55,8 @@ THROTTLED = {130429: "channel", 131056: "path"}  # throughput / per-user pair ra
 RE_ENGAGEMENT, UNDELIVERABLE = 131047, 131026
 TRANSIENT = {1, 2, 131000, 131016}  # "unknown", "service unavailable", "something went wrong"
 _NUMBER = re.compile(r"^\s*([0-9]{1,2})\s*\.?\s*$")
+_IDENTIFIER = re.compile(r"^[\x21-\x7e]{1,128}$")  # what Meta's ids are made of: printable ASCII
+_WA_ID = re.compile(r"^[0-9]{5,20}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,24 +177,71 @@ def _error(status: int, answer: dict[str, Any]) -> Exception:
     return Rejected(f"{code or status}: {message}")
 
 
-def events(payload: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    """Split a webhook payload into ``(event id, voter, event)``: one per message or status."""
-    if payload.get("object") != "whatsapp_business_account" or not isinstance(payload.get("entry"), list):
-        raise ValueError("not a WhatsApp Business Account webhook")
-    found = []
+Event = tuple[str, str, dict[str, Any]]
+
+
+def events(payload: object) -> tuple[list[Event], list[str]]:
+    """Split a webhook payload into ``(event id, voter, event)``, one per message or status, and
+    the reasons for the items left out (ids that are not ids). :class:`Unusable` for a payload
+    that is not a WhatsApp Business Account webhook at all."""
+    if (not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account"
+            or not isinstance(payload.get("entry"), list)):
+        raise Unusable("not_a_whatsapp_webhook")
+    found: list[Event] = []
+    dropped: list[str] = []
     for entry in payload["entry"]:
-        for change in entry.get("changes", []) if isinstance(entry, dict) else []:
+        changes = entry.get("changes") if isinstance(entry, dict) else None
+        for change in changes if isinstance(changes, list) else []:
             value = change.get("value") if isinstance(change, dict) else None
             if not isinstance(value, dict) or change.get("field") != "messages":
                 continue
-            for message in value.get("messages") or []:
-                if isinstance(message, dict) and message.get("id") and message.get("from"):
-                    found.append((str(message["id"]), str(message["from"]), {"message": message}))
-            for status in value.get("statuses") or []:
-                if isinstance(status, dict) and status.get("id") and status.get("status"):
-                    event_id = f"status:{status['id']}:{status['status']}"
-                    found.append((event_id, str(status.get("recipient_id", "")), {"status": status}))
-    return found
+            for message in _items(value.get("messages")):
+                message_id, wa_id = _identifier(message.get("id")), _wa_id(message.get("from"))
+                if message_id and wa_id:
+                    found.append((message_id, wa_id, {"message": message}))
+                else:
+                    dropped.append("message_id" if wa_id else "from")
+            for status in _items(value.get("statuses")):
+                status_id, state = _identifier(status.get("id")), status.get("status")
+                recipient = status.get("recipient_id", "")
+                if status_id and isinstance(state, str) and _IDENTIFIER.match(state) and (
+                        recipient == "" or _wa_id(recipient)):
+                    found.append((f"status:{status_id}:{state}", str(recipient), {"status": status}))
+                else:
+                    dropped.append("status")
+    return found, dropped
+
+
+def _items(value: object) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _identifier(value: object) -> str | None:
+    """A message or status id as stored (printable, at most 128 characters), else None."""
+    return value if isinstance(value, str) and _IDENTIFIER.match(value) else None
+
+
+def _wa_id(value: object) -> str | None:
+    """A WhatsApp user id: the phone number's digits (as a string, or a JSON number)."""
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    return text if isinstance(text, str) and _WA_ID.match(text) else None
+
+
+def _field(message: dict[str, Any], name: str) -> dict[str, Any]:
+    """``message[name]``, which must be an object (empty when absent)."""
+    value = message.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise Unusable(f"{name}_shape")
+    return value
+
+
+def _string(container: dict[str, Any], name: str, reason: str) -> str | None:
+    value = container.get(name)
+    if value is not None and not isinstance(value, str):
+        raise Unusable(reason)
+    return value
 
 
 class WhatsAppChannel:
@@ -220,17 +270,18 @@ class WhatsAppChannel:
         wa_id, kind = str(message["from"]), message.get("type")
         text = payload = location = None
         if kind == "text":
-            text = str((message.get("text") or {}).get("body", ""))
+            text = _string(_field(message, "text"), "body", "text_body") or ""
             payload = await self._numbered_choice(wa_id, text)
             text = None if payload else text
         elif kind == "interactive":
-            interactive = message.get("interactive") or {}
-            reply = interactive.get("button_reply") or interactive.get("list_reply") or {}
-            payload = str(reply.get("id", ""))[:128] or None
+            interactive = _field(message, "interactive")
+            reply = _field(interactive, "button_reply") or _field(interactive, "list_reply")
+            payload = (_string(reply, "id", "interactive_id") or "")[:128] or None
         elif kind == "button":  # a template's quick-reply button
-            payload = str((message.get("button") or {}).get("payload", ""))[:128] or None
+            payload = (_string(_field(message, "button"), "payload", "button_payload") or "")[:128] or None
         elif kind == "location":
-            location = _coordinates(message.get("location"))
+            place = message.get("location")
+            location = coordinates(place.get("latitude"), place.get("longitude")) if isinstance(place, dict) else None
         received = _timestamp(message.get("timestamp")) or self._clock()
         result = await self.loop.handle(InboundMessage(
             CHANNEL, wa_id, str(message["id"]), received, text=text, payload=payload, location=location))
@@ -254,10 +305,12 @@ class WhatsAppChannel:
 
     async def _on_status(self, status: dict[str, Any]) -> None:
         state = str(status["status"])[:16]
-        errors = status.get("errors") or []
-        error = errors[0] if errors and isinstance(errors[0], dict) else {}
-        detail = f"{error.get('code')}: {error.get('title') or error.get('message', '')}"[:256] if error else None
-        key = status.get("biz_opaque_callback_data")
+        errors = status.get("errors")
+        error = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
+        detail = f"{error.get('code')}: {error.get('title') or error.get('message', '')}" if error else None
+        if detail:  # kept for staff; a NUL or other control character is not text PostgreSQL keeps
+            detail = "".join(ch for ch in detail if ch.isprintable())[:256]
+        key = _identifier(status.get("biz_opaque_callback_data"))
         match = OutboxMessage.platform_message_id == str(status["id"])
         if key:
             match = or_(match, OutboxMessage.idempotency_key == str(key))
@@ -276,15 +329,6 @@ class WhatsAppChannel:
                                         ChannelIdentity.external_id == str(status.get("recipient_id")),
                                         ChannelIdentity.unreachable_at.is_(None))
                                  .values(unreachable_at=self._clock()))
-
-
-def _coordinates(place: object) -> tuple[float, float] | None:
-    """``(latitude, longitude)`` of a location message, or None when they are not valid."""
-    try:
-        latitude, longitude = float(place["latitude"]), float(place["longitude"])  # type: ignore[index]
-    except (TypeError, KeyError, ValueError):
-        return None
-    return (latitude, longitude) if -90 <= latitude <= 90 and -180 <= longitude <= 180 else None
 
 
 def _timestamp(value: object) -> datetime | None:
@@ -317,11 +361,14 @@ async def webhook(request: web.Request) -> web.Response:
     if secret is None or not hmac.compare_digest(given.encode(), sign(secret.get_secret_value(), raw).encode()):
         log.warning("whatsapp_bad_signature")
         return web.json_response({"error": "unauthorized"}, status=401)
-    try:
-        found = events(decode(raw))
-    except (ValueError, AttributeError, TypeError, KeyError) as exc:
-        return web.json_response({"error": f"bad payload: {exc}"}, status=400)
     channel = request.app[WHATSAPP]
+    try:
+        found, dropped = events(decode(raw))
+    except ValueError as exc:
+        # Acknowledged all the same: Meta redelivers a refused webhook for days.
+        found, dropped = [], [exc.reason if isinstance(exc, Unusable) else "bad_json"]
+    for reason in dropped:
+        channel.inbox.dropped(CHANNEL, reason)
     for event_id, wa_id, event in found:
         await channel.inbox.accept(CHANNEL, event_id, wa_id, event)
     return web.json_response({"ok": True})

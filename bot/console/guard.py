@@ -20,6 +20,7 @@ from bot.console.accounts import StaffUser, user_by_id
 from bot.console.keys import DB, SESSION_STORAGE, USER
 from bot.console.render import render, url
 from bot.console.sessions import CSRF_FIELD, CSRF_HEADER, csrf_ok, flash, signed_in_as, still_valid
+from bot.telemetry.logs import failure_site
 from bot.server.keys import CLOCK, SETTINGS
 
 log = logging.getLogger("suara.console")
@@ -49,8 +50,9 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         if exc.status < 400 or exc.content_type != "text/plain":
             raise
         response = await _error_page(request, exc.status, exc.reason)
-    except Exception:
-        log.exception("console_request_failed", extra={"path": request.path})
+    except Exception as exc:  # noqa: BLE001 - type and place only: the message can quote a voter's data
+        log.error("console_request_failed", extra={"path": request.path, "error": type(exc).__name__,
+                                                   "at": failure_site(exc)})
         response = await _error_page(request, 500, "")
     response.headers.update(SECURITY_HEADERS)
     if not request.path.startswith("/console/static/"):

@@ -45,6 +45,7 @@ from bot.conversation.messages import HandleResult, InboundMessage, OutboundMess
 from bot.storage import turns as store
 from bot.storage.content import ContentCache
 from bot.storage.models import Contact, Message
+from bot.telemetry.logs import failure_site
 from bot.telemetry.metrics import Metrics
 from bot.understanding.local import LocalNlu, Understanding
 
@@ -88,6 +89,11 @@ class ConversationLoop:
         # embeds each message once, for intents, knowledge and signals
         self._understanding = understanding or LocalNlu()
 
+    @property
+    def metrics(self) -> Metrics:
+        """The counters this loop reports to; the channels around it count into the same."""
+        return self._metrics
+
     async def close(self) -> None:
         """Release the NLU backend's connections."""
         await self._understanding.close()
@@ -108,9 +114,11 @@ class ConversationLoop:
                 # A concurrent worker stored the same channel message id first (and committed).
                 async with self._sessions() as db:
                     result = HandleResult(await _stored_replies(db, inbound), duplicate=True)
-            except Exception:
+            except Exception as exc:  # noqa: BLE001 - the voter gets an apology, the log the place
                 self._metrics.errors.labels(inbound.channel).inc()
-                log.exception("message_failed", extra={"channel": inbound.channel})
+                # type and place only: the message can quote the voter's text
+                log.error("message_failed", extra={"channel": inbound.channel, "error": type(exc).__name__,
+                                                   "at": failure_site(exc)})
                 return HandleResult((OutboundMessage(inbound.channel, inbound.external_id, ERROR_REPLY),))
         elapsed = time.perf_counter() - started
         self._metrics.latency.labels(inbound.channel).observe(elapsed)

@@ -4,7 +4,7 @@
 :data:`flows.privacy.CONFIRM_WINDOW`). The pending question is not kept anywhere: it is the last
 message we sent, recognised by its confirmation button, so nothing outlives the erasure. Erasing
 removes the voter's messages, signals, unanswered questions, conversation session and inbox
-conversation (with staff notes) and resets what the profile learnt (region, time zone, deep-link
+conversation (with staff notes), any platform event of theirs still kept for a retry, and resets what the profile learnt (region, time zone, deep-link
 source, consent); the consent records stay as the proof the law asks for, with a withdrawal
 appended, and the audit log notes the erasure with counts only, never content. The words the
 voter reads are in :mod:`flows.privacy`.
@@ -22,12 +22,14 @@ from flows.privacy import CONFIRM_WINDOW, PAYLOAD_ERASE_YES, DataSummary
 from bot.storage import turns as store
 from bot.storage.inbox_models import InboxConversation
 from bot.storage.models import (
+    ChannelIdentity,
     Contact,
     ConversationSession,
     Message,
     ReminderSubscription,
     SegmentSignal,
     UnansweredQuestion,
+    WebhookEvent,
 )
 
 
@@ -66,6 +68,13 @@ async def erase(db: AsyncSession, contact: Contact, *, channel: str, timezone: s
                         ("sessions", ConversationSession), ("inbox", InboxConversation)):
         result = await db.execute(delete(model).where(model.contact_id == contact.id))
         counts[name] = result.rowcount or 0
+    identities = (await db.execute(select(ChannelIdentity.channel, ChannelIdentity.external_id)
+                                   .where(ChannelIdentity.contact_id == contact.id))).all()
+    counts["webhook_events"] = 0
+    for identity_channel, external_id in identities:  # an event's key is its chat or phone
+        result = await db.execute(delete(WebhookEvent).where(WebhookEvent.channel == identity_channel,
+                                                             WebhookEvent.key == external_id[:128]))
+        counts["webhook_events"] += result.rowcount or 0
     if contact.consent:
         store.record_consent(db, contact, "withdrawn", "erasure", channel, now)
     contact.consent = None

@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from bot.telemetry.logs import failure_site
+
 log = logging.getLogger("suara.app")
 
 MAX_BODY_BYTES = 64 * 1024
@@ -26,6 +28,7 @@ async def errors(request: web.Request, handler: Callable) -> web.StreamResponse:
         )
     except web.HTTPException:
         raise
-    except Exception:
-        log.exception("request_failed", extra={"path": request.path})
+    except Exception as exc:  # noqa: BLE001 - the type and place only: the message may quote the body
+        log.error("request_failed", extra={"path": request.path, "error": type(exc).__name__,
+                                           "at": failure_site(exc)})
         return web.json_response(INTERNAL_ERROR, status=500)

@@ -237,7 +237,8 @@ class WebhookEvent(Base):
 
     Stored before the webhook answers 200, processed in the background, deleted once done:
     a crash in between is resumed at start-up, and the raw body (unredacted text) does not
-    outlive its processing.
+    outlive its processing. A failed attempt redacts the body it keeps for the retry and counts
+    in ``attempts``; after a bounded number the row becomes a :class:`WebhookDeadLetter`.
     """
 
     __tablename__ = "webhook_events"
@@ -249,6 +250,24 @@ class WebhookEvent(Base):
     key: Mapped[str] = mapped_column(String(128))  # events with the same key run in order
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class WebhookDeadLetter(Base):
+    """An event given up on after its attempts failed: what an operator needs, no personal data.
+
+    No body, no chat or phone (the event's key), no event id: the channel, why (the exception's
+    type, never its message, which can quote the body), when, and how often it was tried.
+    """
+
+    __tablename__ = "webhook_dead_letters"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class PublishedSource:

@@ -25,6 +25,14 @@ class Metrics:
             "suara_sends_dropped", "Sends dropped unsent, by reason (expired, opted_out, no_consent)",
             ["channel", "reason"], registry=self.registry,
         )
+        self.events_dropped = Counter(
+            "suara_webhook_events_dropped", "Webhook bodies or events acknowledged and dropped as unusable",
+            ["channel", "reason"], registry=self.registry,
+        )
+        self.dead_letters = Counter(
+            "suara_webhook_dead_letters", "Webhook events given up on after repeated failures",
+            ["channel", "reason"], registry=self.registry,
+        )
         self.latency = Histogram(
             "suara_message_seconds",
             "Time from receiving a message to having its replies",

@@ -41,6 +41,8 @@ class FakeBotAPI(LoopbackServer):
         self.blocked: set[int] = set()
         self.scripted: dict[int, list[tuple[int, int | None]]] = {}
         self.webhook: dict[str, str] | None = None
+        # getUpdates misbehaving: answering at once with nothing, or failing with this status
+        self.long_poll, self.poll_status = True, None
         self._overall = Allowance(rate, rate + 1)  # +1: a request's latency is not the sender's fault
         self._chat_rate, self._chat_burst = chat_rate, chat_burst + 1
         self._chats: dict[int, Allowance] = {}
@@ -147,9 +149,11 @@ class FakeBotAPI(LoopbackServer):
         if self.webhook is not None:
             return _error(409, "Conflict: can't use getUpdates method while webhook is active; "
                                "use deleteWebhook to delete the webhook first")
+        if self.poll_status is not None:
+            return _failure(self.poll_status, None)
         offset = int(params.get("offset") or 0)
         self._queue = [u for u in self._queue if u["update_id"] >= offset]
-        if not self._queue:
+        if not self._queue and self.long_poll:
             self._queued.clear()
             try:
                 await asyncio.wait_for(self._queued.wait(), min(float(params.get("timeout") or 0), 5))

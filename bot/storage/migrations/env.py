@@ -24,7 +24,7 @@ def _run(connection) -> None:  # noqa: ANN001 - a sync Connection
 
 
 async def _run_async(url: str) -> None:
-    engine = create_async_engine(url)
+    engine = create_async_engine(url, hide_parameters=True)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)
