@@ -21,6 +21,10 @@ class Metrics:
         self.errors = Counter(
             "suara_errors", "Messages whose processing failed", ["channel"], registry=self.registry
         )
+        self.web_refused = Counter(
+            "suara_web_refused", "Web chat API calls refused (rate_limited, unknown_contact)", ["reason"],
+            registry=self.registry,
+        )
         self.latency = Histogram(
             "suara_message_seconds",
             "Time from receiving a message to having its replies",
