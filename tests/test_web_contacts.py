@@ -26,6 +26,15 @@ async def _post(http: ClientSession, base: str, contact: str, text: str) -> tupl
         return response.status, await response.json()
 
 
+async def _profiled(http: ClientSession, base: str) -> WebVoter:
+    """A consenting voter whose region (Kutai Kartanegara) is noted."""
+    voter = WebVoter(http, base)
+    await voter.say("halo")
+    await voter.press("consent:yes")
+    await voter.say(PROFILED)
+    return voter
+
+
 def _guesses(real: str) -> list[str]:
     """What an attacker might try: the voter's id one character off, its random half with another
     signature, an id from before ids were issued (a UUID), a short id, an id signed elsewhere."""
@@ -36,10 +45,7 @@ def _guesses(real: str) -> list[str]:
 async def test_a_guessed_or_forged_id_is_refused_and_reveals_or_erases_nothing(
     server: str, http: ClientSession, settings: Settings
 ) -> None:
-    voter = WebVoter(http, server)
-    await voter.say("halo")
-    await voter.press("consent:yes")
-    await voter.say(PROFILED)
+    voter = await _profiled(http, server)
     (mine,) = await voter.say("/datasaya")
     assert "Kutai Kartanegara" in mine["text"]
     signals = len(await rows(settings, SegmentSignal))
@@ -69,10 +75,7 @@ async def test_each_call_issues_a_new_unguessable_id(server: str, http: ClientSe
 
 async def test_ids_survive_a_restart_and_need_the_same_key(settings: Settings, http: ClientSession) -> None:
     async with running(settings) as first:
-        voter = WebVoter(http, first.url)
-        await voter.say("halo")
-        await voter.press("consent:yes")
-        await voter.say(PROFILED)
+        voter = await _profiled(http, first.url)
     async with running(settings) as second:  # the key was kept in the database
         (reply,) = await WebVoter(http, second.url, voter.contact).say("/datasaya")
         assert "Kutai Kartanegara" in reply["text"]
