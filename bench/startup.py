@@ -29,7 +29,7 @@ from aiohttp import ClientSession, ClientTimeout
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loop import SCRIPT, _free_port  # noqa: E402  (bench/loop.py: the same voter script and port helper)
+from loop import ONE_ADDRESS, SCRIPT, _free_port  # noqa: E402  (bench/loop.py: the same voter script and port helper)
 from webchat import WebVoter  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,7 +102,8 @@ async def one_run(database_url: str, cache: Path, workers: int) -> tuple[float, 
     """(seconds to /healthz 200, RSS per worker when ready, RSS per worker after 100 messages)."""
     port = _free_port()
     env = {**os.environ, "SUARA_DATABASE_URL": database_url, "SUARA_PORT": str(port),
-           "SUARA_LOG_LEVEL": "WARNING", "SUARA_MODEL_CACHE": str(cache)}
+           "SUARA_LOG_LEVEL": "WARNING",
+           **ONE_ADDRESS, "SUARA_MODEL_CACHE": str(cache)}
     command = [sys.executable, "-m", "bot.cli", "serve"] + (["--workers", str(workers)] if workers > 1 else [])
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)

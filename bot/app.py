@@ -37,8 +37,7 @@ def create_app(
     app[CLOCK] = clock
     app.cleanup_ctx.append(_resources)
     app.router.add_routes(health.routes)
-    app.router.add_routes(web_channel.routes)
-    app.router.add_static("/static/", web_channel.STATIC)
+    web_channel.setup(app)  # after _resources: it reads its key from the database
     messaging.setup(app)  # Telegram and WhatsApp webhooks, when configured
     if dispatch and channel_credentials(settings):
         app.cleanup_ctx.append(_dispatcher)  # after the channels: it shares their sender

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import re
 from datetime import date, time
 from pathlib import Path
@@ -88,6 +89,17 @@ class Settings(BaseSettings):
     console_secret: SecretStr | None = None
     console_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
 
+    # Web chat (issue 18): the key that signs the contact ids the server issues (32 url-safe
+    # base64 bytes; unset: generated once and kept in the database, like the console's), and a
+    # token bucket per client address over the web chat API. Mobile carriers put many voters
+    # behind one address (CGNAT), so the defaults allow a few dozen chatting at once. Behind a
+    # reverse proxy, list its addresses (comma-separated IPs or CIDRs) so the client address is
+    # read from X-Forwarded-For; otherwise that header is ignored.
+    web_secret: SecretStr | None = None
+    web_rate_per_second: float = Field(default=5.0, gt=0, le=100000)
+    web_burst: int = Field(default=60, ge=1, le=1000000)
+    web_trusted_proxies: str = ""
+
     # Reminders (issue 13): local hours in which nothing is sent ("HH:MM-HH:MM"; equal ends: none),
     # and the masa tenang dates (comma-separated YYYY-MM-DD; empty: the 3 days before voting day).
     quiet_hours: str = "21:00-06:00"
@@ -159,9 +171,9 @@ class Settings(BaseSettings):
             raise ValueError("use 16-256 letters, digits, '_' or '-'")
         return value
 
-    @field_validator("console_secret")
+    @field_validator("console_secret", "web_secret")
     @classmethod
-    def _console_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+    def _key_shape(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None:
             return value
         try:
@@ -171,6 +183,16 @@ class Settings(BaseSettings):
         if len(key) != 32:
             raise ValueError("use 32 random bytes in url-safe base64 (python -c 'import secrets, base64; "
                              "print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())')")
+        return value
+
+    @field_validator("web_trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"{part!r} is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/8)") from None
         return value
 
     @model_validator(mode="after")
@@ -200,6 +222,12 @@ class Settings(BaseSettings):
     def masa_tenang_dates(self) -> frozenset[date]:
         """``SUARA_MASA_TENANG`` as dates (empty when not set)."""
         return frozenset(date.fromisoformat(p.strip()) for p in self.masa_tenang.split(",") if p.strip())
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """``SUARA_WEB_TRUSTED_PROXIES`` as networks (empty: X-Forwarded-For is ignored)."""
+        return tuple(ipaddress.ip_network(p.strip(), strict=False)
+                     for p in self.web_trusted_proxies.split(",") if p.strip())
 
     @property
     def is_sqlite(self) -> bool:

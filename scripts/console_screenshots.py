@@ -18,7 +18,6 @@ import secrets
 import shutil
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,7 +65,7 @@ async def talk(base: str) -> None:
     """The demo voters' conversations, through the web chat's own API."""
     async with ClientSession() as http:
         for conversation in CONVERSATIONS:
-            voter = WebVoter(http, base, uuid.uuid4().hex)
+            voter = WebVoter(http, base)
             for message in conversation:
                 await voter.say(message)
 

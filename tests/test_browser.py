@@ -57,3 +57,29 @@ async def test_find_tps_in_the_browser_by_misspelt_village_then_by_location(
     found = (await response.json())["replies"][0]["text"]
     assert found.count("openstreetmap.org/?mlat=") == 3 and "Kel./Desa Dago" in found
     await context.close()
+
+
+async def test_a_browser_with_an_id_the_server_never_issued_gets_a_new_one_and_chats(
+    server: str, browser: Browser
+) -> None:
+    """An id from before the server issued them (or a tampered one) is replaced without the
+    voter noticing: the message is answered and the page keeps the id the server issued."""
+    context = await browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    await context.add_init_script("if (!sessionStorage.getItem('seeded')) {"
+                                  " localStorage.setItem('suara.contact', 'c0ffee-guessed-id');"
+                                  " sessionStorage.setItem('seeded', '1'); }")
+    page = await context.new_page()
+    await page.goto(server + "/")
+    await page.fill("#text", "jam berapa tps buka?")
+    await page.click("#send")
+    await expect(page.locator(".msg.bot").last).to_contain_text("07.00")
+    assert await page.locator(".msg.note").count() == 0
+    contact = await page.evaluate("localStorage.getItem('suara.contact')")
+    assert contact != "c0ffee-guessed-id" and len(contact) == 44
+
+    await page.reload()  # the issued id is kept across visits
+    await page.fill("#text", "makasih")
+    await page.click("#send")
+    await expect(page.locator(".msg.bot").last).to_contain_text("Sama-sama")
+    assert await page.evaluate("localStorage.getItem('suara.contact')") == contact
+    await context.close()

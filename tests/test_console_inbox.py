@@ -29,7 +29,7 @@ from fakes.telegram import FakeBotAPI
 from fakes.whatsapp import FakeGraphAPI
 from fakes import WA_SECRET, with_both_channels
 from tests.console_client import Staff, make_account
-from webchat import WebVoter
+from webchat import WebVoter, issued_contact
 
 WA_VOTER = "6281234567890"
 HOURS = "jam berapa tps buka?"
@@ -78,7 +78,7 @@ async def polled(http: ClientSession, base: str, contact: str, after: int = 0) -
 async def test_web_voter_is_taken_over_answered_by_an_agent_and_handed_back(
     app: Running, agent: Staff, http: ClientSession, settings: Settings
 ) -> None:
-    voter, other = WebVoter(http, app.url), WebVoter(http, app.url)
+    voter, other = WebVoter(http, app.url), WebVoter(http, app.url, await issued_contact(http, app.url))
     await voter.say("<script>alert(1)</script> tolong")
     (told,) = await voter.press("human")
     assert "petugas" in told["text"]

@@ -10,7 +10,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.conversation.contact_lock import locking_sessions
 from bot.conversation.keyed_locks import KeyedLocks
+from webchat import issued_contact
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 1200.0  # two workers load the encoder at once on two shared cores
@@ -70,7 +70,9 @@ def _wait_for(condition, timeout: float, what: str) -> None:  # noqa: ANN001 - a
 @pytest.fixture
 def two_workers(postgres_url: str, tmp_path: Path) -> Iterator[tuple[subprocess.Popen, str, Path]]:
     port, log = _free_port(), tmp_path / "serve.log"
-    env = {**os.environ, "SUARA_DATABASE_URL": postgres_url, "SUARA_PORT": str(port), "SUARA_LOG_LEVEL": "INFO"}
+    # every voter here is on 127.0.0.1: one address's bucket must hold the whole burst
+    env = {**os.environ, "SUARA_DATABASE_URL": postgres_url, "SUARA_PORT": str(port), "SUARA_LOG_LEVEL": "INFO",
+           "SUARA_WEB_BURST": "1000"}
     with open(log, "wb") as stderr:
         server = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--workers", "2"], cwd=ROOT, env=env,
                                   stderr=stderr, stdout=subprocess.DEVNULL)
@@ -93,6 +95,11 @@ async def _post(http: ClientSession, base: str, contact: str, message_id: str, t
     async with http.post(f"{base}/api/web/messages", json=body) as response:
         assert response.status == 200, await response.text()
         return await response.json()
+
+
+async def _issued(base: str, count: int) -> list[str]:
+    async with ClientSession() as http:
+        return [await issued_contact(http, base) for _ in range(count)]
 
 
 async def _burst(base: str, contacts: list[str], per_contact: int) -> list[tuple[str, str, dict]]:
@@ -129,7 +136,7 @@ def test_two_workers_keep_each_voter_in_order_exactly_once_and_survive_a_killed_
     first = _workers(server.pid)
     assert len(first) == 2, first
 
-    contacts = [uuid.uuid4().hex for _ in range(8)]
+    contacts = asyncio.run(_issued(base, 8))
     per_contact = 5
     results = asyncio.run(_burst(base, contacts, per_contact))
 
@@ -159,7 +166,7 @@ def test_two_workers_keep_each_voter_in_order_exactly_once_and_survive_a_killed_
               60, "a replacement worker")
     _wait_for(lambda: log.read_text(errors="replace").count("worker_ready") >= 3, START_TIMEOUT,
               "the replacement to listen")
-    again = asyncio.run(_burst(base, [uuid.uuid4().hex], 2))
+    again = asyncio.run(_burst(base, asyncio.run(_issued(base, 1)), 2))
     assert sum(not result["duplicate"] for _, _, result in again) == 2
 
     # SIGTERM stops every worker and the supervisor cleanly

@@ -17,12 +17,13 @@ from bot.console.keys import DB, PLANNING, PUBLISH_LOCK, SESSION_STORAGE
 from bot.console.guard import guard, sessions
 from bot.console.planning import Planning
 from bot.console.render import setup_templates
-from bot.console.secret import cookie_key
 from bot.console.sessions import cookie_storage
 from bot.server.keys import CLOCK, ENGINE, SETTINGS
 from bot.storage.engine import session_factory
+from bot.storage.shared_keys import shared_key
 
 STATIC = Path(__file__).parent / "static"
+COOKIE_KEY = "session_cookie_key"  # its row in console_secrets
 #: Every page group's routes; a new page module adds its ``routes`` here.
 PAGES = (auth_pages.routes, knowledge_pages.routes, unanswered_pages.routes, flow_pages.routes,
          audit_pages.routes, contact_pages.routes, campaign_pages.routes, dashboard_pages.routes,
@@ -44,7 +45,7 @@ def setup(app: web.Application) -> None:
 async def _resources(app: web.Application, console: web.Application) -> AsyncIterator[None]:
     """Runs after the main application's resources, so its database engine is ready."""
     settings, engine = app[SETTINGS], app[ENGINE]
-    key = await cookie_key(settings, engine, app[CLOCK]())
+    key = await shared_key(settings.console_secret, engine, COOKIE_KEY, app[CLOCK]())
     console[SESSION_STORAGE] = cookie_storage(key, settings.console_idle_minutes * 60)
     console[DB] = session_factory(engine)
     console[PUBLISH_LOCK] = asyncio.Lock()

@@ -37,8 +37,9 @@ class LoginFailure(Base):
 
 
 class ConsoleSecret(Base):
-    """A secret generated once and shared by every worker (the session cookie key when
-    ``SUARA_CONSOLE_SECRET`` is unset)."""
+    """A secret generated once and shared by every worker: the session cookie key when
+    ``SUARA_CONSOLE_SECRET`` is unset, the web chat's contact id key when ``SUARA_WEB_SECRET``
+    is (see :mod:`bot.storage.shared_keys`)."""
 
     __tablename__ = "console_secrets"
 

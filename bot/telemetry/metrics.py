@@ -33,6 +33,10 @@ class Metrics:
             "suara_webhook_dead_letters", "Webhook events given up on after repeated failures",
             ["channel", "reason"], registry=self.registry,
         )
+        self.web_refused = Counter(
+            "suara_web_refused", "Web chat API calls refused (rate_limited, unknown_contact)", ["reason"],
+            registry=self.registry,
+        )
         self.latency = Histogram(
             "suara_message_seconds",
             "Time from receiving a message to having its replies",
