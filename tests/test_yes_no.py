@@ -68,3 +68,4 @@ def test_a_flow_answer_may_go_on_talking() -> None:
     """Outside consent a yes that goes on ("oke. iya mau tau yg sah gmn") still answers a flow step."""
     assert _read("oke. iya mau tau yg sah gmn", strict=False) == "yes"
     assert _read("oke. iya mau tau yg sah gmn", strict=True) is None
+    assert _read("eh sy mau lapor pelanggaran, ada yg bagi2 sembako", strict=False) is None  # another request
