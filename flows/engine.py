@@ -55,6 +55,9 @@ MAX_DIGRESSIONS = 2
 MAX_NOT_UNDERSTOOD = 1
 # Remembered for one turn after the consent question, so a typed "ya boleh" answers it.
 CONSENT_PENDING = "session.consent_pending"
+# Set once the consent question was asked again after a hesitant answer ("hmm", "mungkin"): the
+# next unclear answer is handled like any other message.
+CONSENT_ASKED_AGAIN = "session.consent_asked_again"
 # A guard against run-away flows: the validator rejects loops without a question, and
 # cross-flow gotos are bounded here.
 MAX_STEPS_PER_TURN = 60
@@ -174,6 +177,8 @@ class _Conversation:
             self._answer()
         elif (consent := self._typed_consent()) is not None:
             self._on_payload(consent)
+        elif self._hesitates_over_consent():
+            self._ask_consent_again()
         else:
             self._outside_flow(words, intent)
 
@@ -197,13 +202,27 @@ class _Conversation:
             if parse.signals:
                 self._offer_consent()
 
-    def _typed_consent(self) -> str | None:
-        """Right after the consent question, a typed yes or no answers it like its buttons."""
+    def _consent_reading(self) -> str | None:
+        """Right after the consent question, the typed answer to it, read strictly: consent must
+        be explicit, so a message that asks something ("ya, tps saya dimana?") gives none."""
         parse = self.turn.parse
         if not self.consent_pending or self.consent is not None or parse is None:
             return None
-        reading = read_yes_no(parse.text, parse.normalised)
-        return {"yes": PAYLOAD_CONSENT_YES, "no": PAYLOAD_CONSENT_NO}.get(reading or "")
+        return read_yes_no(parse.text, parse.normalised, strict=True)
+
+    def _typed_consent(self) -> str | None:
+        """A typed yes or no to the consent question answers it like its buttons."""
+        return {"yes": PAYLOAD_CONSENT_YES, "no": PAYLOAD_CONSENT_NO}.get(self._consent_reading() or "")
+
+    def _hesitates_over_consent(self) -> bool:
+        """"hmm", "mungkin", "ga tau" to the consent question, the first time."""
+        return self._consent_reading() in ("unsure", "unclear") and CONSENT_ASKED_AGAIN not in self.memory
+
+    def _ask_consent_again(self) -> None:
+        self.memory[CONSENT_ASKED_AGAIN] = "yes"
+        self.memory.pop("session.consent_asked", None)  # the consent flow asks once per conversation
+        self.events.append(Reply(text("consent_again", self.language), kind="clarify"))
+        self._offer_consent()
 
     def _on_location(self) -> None:
         if self.position is not None:

@@ -115,6 +115,10 @@ TEXTS: dict[str, dict[Language, str]] = {
         "id": "Kita tunda dulu \"{flow}\", ya. Tekan tombol di bawah untuk memulainya lagi, atau ketik menu.",
         "en": "Let's leave \"{flow}\" for now. Press the button below to start it again, or type menu.",
     },
+    "consent_again": {
+        "id": "Maaf, jawaban Anda belum jelas bagi kami. Cukup jawab ya atau tidak:",
+        "en": "Sorry, we couldn't tell your answer. Just answer yes or no:",
+    },
     "left_flow": {
         "id": "Baik, kita berhenti di situ. Ketik menu untuk pilihan lain, atau ketik pertanyaan Anda.",
         "en": "All right, we'll stop there. Type menu for other options, or type your question.",

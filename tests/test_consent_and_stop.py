@@ -58,7 +58,7 @@ async def test_consent_is_recorded_and_then_signals_are_stored_until_withdrawn(
     voter = WebVoter(http, server)
     await voter.say("halo")
     (thanks,) = await voter.press("consent:yes")
-    assert "persetujuan Anda tercatat" in thanks["text"]
+    assert "persetujuan Anda kami catat" in thanks["text"]
     (record,) = await rows(settings, ConsentRecord)
     assert (record.action, record.channel, record.text_version) == ("granted", "web", "2026-11-v1")
     assert record.recorded_at is not None

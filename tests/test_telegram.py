@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from bot.channels.telegram import MAX_TEXT, GROUP_LINE, TelegramTransport, callback_data
 from bot.cli.telegram import run_polling, set_webhook
-from bot.storage.models import ChannelIdentity, Contact, InboundReceipt, Message, OutboxMessage, WebhookEvent
+from bot.storage.models import ChannelIdentity, ConsentRecord, Contact, InboundReceipt, Message, OutboxMessage, WebhookEvent
 from bot.conversation.messages import OutboundMessage
 from bot.channels.messaging import telegram_limits
 from bot.settings import Settings
@@ -326,3 +326,14 @@ async def test_a_crash_between_answering_and_sending_is_resumed_with_one_reply(
     texts = [m["text"] for m in fake.sent(VOTER)]
     assert len(texts) == 3 and "07.00" in texts[0] and "Suara" in texts[1]
     assert await rows(settings, WebhookEvent) == []
+
+
+async def test_a_typed_yes_to_the_consent_question_is_recorded(
+    server: Running, fake: FakeBotAPI, http: ClientSession, settings: Settings
+) -> None:
+    voter = Voter(fake, server, http)
+    await voter.say("/start")
+    (thanks,) = await voter.say("ya boleh")
+    assert "persetujuan Anda kami catat" in thanks["text"]
+    (record,) = await rows(settings, ConsentRecord)
+    assert (record.action, record.channel) == ("granted", "telegram")

@@ -13,7 +13,7 @@ from aiohttp import ClientSession
 from pydantic import SecretStr
 
 from bot.channels.whatsapp import render
-from bot.storage.models import ChannelIdentity, Contact, InboundReceipt, Message, OutboxMessage, WebhookEvent
+from bot.storage.models import ChannelIdentity, ConsentRecord, Contact, InboundReceipt, Message, OutboxMessage, WebhookEvent
 from bot.conversation.messages import OutboundMessage
 from bot.delivery.sender import TemplateRequired
 from bot.settings import Settings
@@ -253,3 +253,27 @@ def test_whatsapp_needs_all_four_credentials() -> None:
     with pytest.raises(SettingsError, match="SUARA_WHATSAPP_APP_SECRET"):
         load_settings(whatsapp_token="EAAG", _env_file=None)
     assert not load_settings(_env_file=None).whatsapp_enabled
+
+
+async def test_the_consent_question_is_answered_with_its_number(
+    server: Running, fake: FakeGraphAPI, http: ClientSession, settings: Settings
+) -> None:
+    for wa_id, number, action in ((VOTER, "1", "granted"), (OTHER, "2", "refused")):
+        voter = Voter(fake, server, http, wa_id)
+        asked = await voter.say("halo")
+        assert ("Setuju", "consent:yes") in [c for m in asked if m["type"] == "interactive" for c in _choices(m)]
+        (confirmation,) = await voter.say(number)
+        expected = "persetujuan Anda kami catat" if action == "granted" else "tidak akan menyimpan"
+        assert expected in confirmation["text"]["body"]
+    assert sorted(r.action for r in await rows(settings, ConsentRecord)) == ["granted", "refused"]
+
+
+async def test_a_typed_no_to_the_consent_question_is_recorded(
+    server: Running, fake: FakeGraphAPI, http: ClientSession, settings: Settings
+) -> None:
+    voter = Voter(fake, server, http)
+    await voter.say("halo")
+    (confirmation,) = await voter.say("gak mau ah, ga usah simpen2 data sy")
+    assert "tidak akan menyimpan" in confirmation["text"]["body"]
+    (record,) = await rows(settings, ConsentRecord)
+    assert (record.action, record.channel) == ("refused", "whatsapp")
