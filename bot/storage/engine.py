@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from bot.settings import Settings
+
+# aiosqlite logs every statement with its bound parameters at DEBUG: raw message texts (a NIK,
+# a phone number) would reach the logs whenever DEBUG is on. Its INFO and above are kept.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
