@@ -4,7 +4,7 @@
 :data:`flows.privacy.CONFIRM_WINDOW`). The pending question is not kept anywhere: it is the last
 message we sent, recognised by its confirmation button, so nothing outlives the erasure. Erasing
 removes the voter's messages, signals, unanswered questions, conversation session, inbox
-conversation (with staff notes), outbox rows (the reply texts), reminders, reports and any
+conversation (with staff notes), outbox rows (the reply texts), reminders, subscriptions, reports and any
 webhook event still stored for their identities, and resets what the profile learnt (region, time zone, deep-link
 source, consent); the consent records stay as the proof the law asks for, with a withdrawal
 appended, and the audit log notes the erasure with counts only, never content. The words the
@@ -65,8 +65,12 @@ async def data_summary(db: AsyncSession, contact: Contact) -> DataSummary:
     )
 
 
-async def erase(db: AsyncSession, contact: Contact, *, channel: str, timezone: str, now: datetime) -> None:
-    """Erase what we keep about ``contact`` (see the module notes), in the caller's transaction."""
+async def erase(db: AsyncSession, contact: Contact, *, channel: str, timezone: str, now: datetime,
+                voter_asked: bool = False) -> None:
+    """Erase what we keep about ``contact`` (see the module notes), in the caller's transaction.
+
+    ``voter_asked``: the voter's own message asked for it, so a content-free trace of that message
+    is kept: the platform's service window (WhatsApp's 24 hours) stays open for the confirmation."""
     counts = {}
     identities = (await db.execute(select(ChannelIdentity.channel, ChannelIdentity.external_id)
                                    .where(ChannelIdentity.contact_id == contact.id))).all()
@@ -78,12 +82,11 @@ async def erase(db: AsyncSession, contact: Contact, *, channel: str, timezone: s
     counts["webhook_events"] = events
     for name, model in (("signals", SegmentSignal), ("unanswered", UnansweredQuestion), ("messages", Message),
                         ("sessions", ConversationSession), ("inbox", InboxConversation), ("outbox", OutboxMessage),
-                        ("reminders", Reminder), ("reports", Report)):
+                        ("reminders", Reminder), ("subscriptions", ReminderSubscription), ("reports", Report)):
         result = await db.execute(delete(model).where(model.contact_id == contact.id))
         counts[name] = result.rowcount or 0
-    # A content-free trace of the request itself: the voter just wrote to us, so the platform's
-    # service window (WhatsApp's 24 hours) stays open for the confirmation that follows.
-    db.add(Message(contact_id=contact.id, direction="in", channel=channel, text="", created_at=now))
+    if voter_asked:
+        db.add(Message(contact_id=contact.id, direction="in", channel=channel, text="", created_at=now))
     if contact.consent:
         store.record_consent(db, contact, "withdrawn", "erasure", channel, now)
     contact.consent = None
