@@ -3,19 +3,24 @@ signals only with consent, /datasaya in plain words, HAPUS DATA leaves nothing b
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 from aiohttp import ClientSession
 
 from bot.storage.models import (
     AuditEntry,
+    Base,
     ConsentRecord,
     Contact,
     ConversationSession,
     Message,
+    OutboxMessage,
     SegmentSignal,
     UnansweredQuestion,
 )
 from bot.settings import Settings
-from dbread import rows
+from dbread import found_in_any_table, rows
 from webchat import WebVoter
 
 PROFILED = "sy pemilih pemula, ktp kukar tp kerja di bpn. sy pakai kursi roda"
@@ -124,7 +129,10 @@ async def test_hapus_data_after_confirmation_leaves_nothing_behind(
     assert await rows(settings, UnansweredQuestion, contact_id=me.id) == []
     assert await rows(settings, ConversationSession, contact_id=me.id) == []
     remaining = await rows(settings, Message, contact_id=me.id)
-    assert [m.text for m in remaining] == [done["text"]]
+    # a content-free trace of the request (keeps WhatsApp's window open), then the confirmation
+    assert [m.text for m in remaining] == ["", done["text"]]
+    outbox = await rows(settings, OutboxMessage, contact_id=me.id)
+    assert all("cabai" not in str(o.body) for o in outbox), "no reply text revealing a question is kept"
     assert (me.region, me.consent, me.timezone) == (None, None, "Asia/Jakarta")
     assert [r.action for r in await rows(settings, ConsentRecord, contact_id=me.id)] == ["granted", "withdrawn"]
     # the other voter keeps everything
@@ -166,3 +174,18 @@ async def test_an_opted_out_voter_can_still_see_and_erase_their_data(
     await voter.say("HAPUS DATA")
     await voter.press("erase:yes")
     assert await rows(settings, SegmentSignal) == []
+
+
+async def test_privacy_drill_no_nik_phone_or_email_left_in_any_table(
+    server: str, http: ClientSession, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A voter writes a NIK, a phone and an e-mail, then erases: no table nor log holds them."""
+    caplog.set_level(logging.DEBUG)
+    secrets = ("3201234567890123", "081234567890", "siti.drill@example.com")
+    voter = await _consenting_voter(http, server)
+    await voter.say(f"nik saya {secrets[0]} hp {secrets[1]} email {secrets[2]}, TPS saya di mana?")
+    await voter.say("HAPUS DATA")
+    (done,) = await voter.say("YA")
+    assert "sudah dihapus" in done["text"]
+    assert await found_in_any_table(settings, secrets) == []
+    assert not any(s in caplog.text for s in secrets)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from bot.conversation.messages import OutboundMessage
 from bot.delivery.sender import TemplateRequired
 from bot.settings import Settings
 from channel_server import Running, running
-from dbread import rows
+from dbread import found_in_any_table, rows
 from fakes.whatsapp import FakeGraphAPI
 from flows import Button
 
@@ -277,3 +278,17 @@ async def test_a_typed_no_to_the_consent_question_is_recorded(
     assert "tidak akan menyimpan" in confirmation["text"]["body"]
     (record,) = await rows(settings, ConsentRecord)
     assert (record.action, record.channel) == ("refused", "whatsapp")
+
+
+async def test_privacy_drill_hapus_data_is_confirmed_and_leaves_no_identifier_written(
+    server: Running, fake: FakeGraphAPI, http: ClientSession, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    secrets = ("3201234567890123", "081298765432", "siti.drill@example.com")
+    voter = Voter(fake, server, http)
+    await voter.say(f"nik saya {secrets[0]} hp {secrets[1]} email {secrets[2]}")
+    await voter.say("HAPUS DATA")
+    replies = await voter.say("YA")
+    assert any("sudah dihapus" in r["text"]["body"] for r in replies if r["type"] == "text"), replies
+    assert await found_in_any_table(settings, secrets) == []
+    assert not any(s in caplog.text for s in secrets)

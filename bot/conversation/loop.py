@@ -254,7 +254,7 @@ class _Turn:
                 await self._reply(Reply(wording.text("expired", language)))
                 return True
             await privacy.erase(self.db, self.contact, channel=self.inbound.channel,
-                                timezone=self.default_timezone, now=self.now)
+                                timezone=self.default_timezone, now=self.now, voter_asked=True)
             await self._reply(Reply(wording.text("erased", language), kind="confirm"))
         else:
             return False

@@ -3,8 +3,9 @@
 ``HAPUS DATA`` asks for a confirmation first (a button, or "YA" typed as the next message within
 :data:`flows.privacy.CONFIRM_WINDOW`). The pending question is not kept anywhere: it is the last
 message we sent, recognised by its confirmation button, so nothing outlives the erasure. Erasing
-removes the voter's messages, signals, unanswered questions, conversation session and inbox
-conversation (with staff notes), any platform event of theirs still kept for a retry, and resets what the profile learnt (region, time zone, deep-link
+removes the voter's messages, signals, unanswered questions, conversation session, inbox
+conversation (with staff notes), outbox rows (the reply texts), reminders, subscriptions, reports and any
+webhook event still stored for their identities, and resets what the profile learnt (region, time zone, deep-link
 source, consent); the consent records stay as the proof the law asks for, with a withdrawal
 appended, and the audit log notes the erasure with counts only, never content. The words the
 voter reads are in :mod:`flows.privacy`.
@@ -20,13 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.privacy import CONFIRM_WINDOW, PAYLOAD_ERASE_YES, DataSummary
 
 from bot.storage import turns as store
+from bot.storage.campaign_models import Reminder
 from bot.storage.inbox_models import InboxConversation
 from bot.storage.models import (
     ChannelIdentity,
     Contact,
     ConversationSession,
     Message,
+    OutboxMessage,
     ReminderSubscription,
+    Report,
     SegmentSignal,
     UnansweredQuestion,
     WebhookEvent,
@@ -61,20 +65,28 @@ async def data_summary(db: AsyncSession, contact: Contact) -> DataSummary:
     )
 
 
-async def erase(db: AsyncSession, contact: Contact, *, channel: str, timezone: str, now: datetime) -> None:
-    """Erase what we keep about ``contact`` (see the module notes), in the caller's transaction."""
+async def erase(db: AsyncSession, contact: Contact, *, channel: str, timezone: str, now: datetime,
+                voter_asked: bool = False) -> None:
+    """Erase what we keep about ``contact`` (see the module notes), in the caller's transaction.
+
+    ``voter_asked``: the voter's own message asked for it, so a content-free trace of that message
+    is kept: the platform's service window (WhatsApp's 24 hours) stays open for the confirmation."""
     counts = {}
-    for name, model in (("signals", SegmentSignal), ("unanswered", UnansweredQuestion), ("messages", Message),
-                        ("sessions", ConversationSession), ("inbox", InboxConversation)):
-        result = await db.execute(delete(model).where(model.contact_id == contact.id))
-        counts[name] = result.rowcount or 0
     identities = (await db.execute(select(ChannelIdentity.channel, ChannelIdentity.external_id)
                                    .where(ChannelIdentity.contact_id == contact.id))).all()
-    counts["webhook_events"] = 0
-    for identity_channel, external_id in identities:  # an event's key is its chat or phone
+    events = 0
+    for identity_channel, external_id in identities:
         result = await db.execute(delete(WebhookEvent).where(WebhookEvent.channel == identity_channel,
                                                              WebhookEvent.key == external_id[:128]))
-        counts["webhook_events"] += result.rowcount or 0
+        events += result.rowcount or 0
+    counts["webhook_events"] = events
+    for name, model in (("signals", SegmentSignal), ("unanswered", UnansweredQuestion), ("messages", Message),
+                        ("sessions", ConversationSession), ("inbox", InboxConversation), ("outbox", OutboxMessage),
+                        ("reminders", Reminder), ("subscriptions", ReminderSubscription), ("reports", Report)):
+        result = await db.execute(delete(model).where(model.contact_id == contact.id))
+        counts[name] = result.rowcount or 0
+    if voter_asked:
+        db.add(Message(contact_id=contact.id, direction="in", channel=channel, text="", created_at=now))
     if contact.consent:
         store.record_consent(db, contact, "withdrawn", "erasure", channel, now)
     contact.consent = None
