@@ -18,6 +18,7 @@ from bot.storage.models import ChannelIdentity, ConsentRecord, Contact, InboundR
 from bot.conversation.messages import OutboundMessage
 from bot.delivery.sender import TemplateRequired
 from bot.settings import Settings
+from bot.telemetry.logs import quiet_libraries
 from channel_server import Running, running
 from dbread import found_in_any_table, rows
 from fakes.whatsapp import FakeGraphAPI
@@ -283,6 +284,7 @@ async def test_a_typed_no_to_the_consent_question_is_recorded(
 async def test_privacy_drill_hapus_data_is_confirmed_and_leaves_no_identifier_written(
     server: Running, fake: FakeGraphAPI, http: ClientSession, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
+    quiet_libraries()  # as `suara serve`'s logging set-up does: libraries that log values stay quiet
     caplog.set_level(logging.DEBUG)
     secrets = ("3201234567890123", "081298765432", "siti.drill@example.com")
     voter = Voter(fake, server, http)
