@@ -19,6 +19,7 @@ from bot.conversation.messages import OutboundMessage
 from bot.channels.messaging import telegram_limits
 from bot.settings import Settings
 from channel_server import Running, running
+from privacy_drill import privacy_drill
 from dbread import rows
 from fakes.telegram import FakeBotAPI
 from flows import Button
@@ -337,3 +338,11 @@ async def test_a_typed_yes_to_the_consent_question_is_recorded(
     assert "persetujuan Anda kami catat" in thanks["text"]
     (record,) = await rows(settings, ConsentRecord)
     assert (record.action, record.channel) == ("granted", "telegram")
+
+
+async def test_privacy_drill_hapus_data_is_confirmed_and_leaves_no_identifier_written(
+    server: Running, fake: FakeBotAPI, http: ClientSession, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    voter = Voter(fake, server, http)
+    replies = await privacy_drill(voter.say, settings, caplog)
+    assert any("sudah dihapus" in r["text"] for r in replies), replies
