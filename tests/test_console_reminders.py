@@ -311,3 +311,20 @@ async def _cut_the_planners_connection(settings: Settings) -> None:
     finally:
         await engine.dispose()
     raise AssertionError("no planner was waiting for the lock")
+
+
+async def test_a_campaign_cancelled_while_it_is_planned_keeps_no_planned_reminder(
+    campaigner: Staff, settings: Settings
+) -> None:
+    await seed(settings)
+    await published_earlier(settings)
+    async with writes_held(settings):
+        await campaigner.post("/console/reminders/schedule", {"source": campaign_text()})
+        await planning_state(campaigner, "planning", 7)
+        cancel = asyncio.create_task(campaigner.post(PAGE + "/cancel"))
+        stopped = await planning_finished(campaigner)  # the cancel ends the run before it writes
+    response, _ = await cancel
+    assert response.status == 302
+    assert stopped is not None and stopped["state"] == "failed" and "stopped" in stopped["error"]
+    assert await status(settings) == "cancelled"
+    assert await count(settings, Reminder, Reminder.status == "planned") == 0

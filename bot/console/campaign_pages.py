@@ -182,6 +182,8 @@ def _progress(request: web.Request, row: Campaign, counts: dict[str, int]) -> di
 async def _change(request: web.Request, action: str) -> web.StreamResponse:
     campaign_id, now = request.match_info["campaign_id"], request.config_dict[CLOCK]()
     session = await get_session(request)
+    if action == "cancel":
+        await request.app[PLANNING].stop(campaign_id)  # no row planned after the cancel
     async with request.app[DB]() as db:
         await _campaign(request, db)
         try:

@@ -7,7 +7,8 @@ Nothing is lost when planning fails: the planner commits each batch of rows with
 DO NOTHING``, so planning the campaign again picks up where it stopped and never doubles a
 reminder. Each outcome is persisted in the audit log (``campaign_scheduled`` with the counts,
 ``campaign_schedule_failed`` with the error); the live progress is this process's (a second
-worker shows the rows as they are written, not the counter).
+worker shows the rows as they are written, not the counter). Cancelling the campaign from the
+console first stops this process's run for it, so no reminder is planned after the cancel.
 """
 
 from __future__ import annotations
@@ -103,6 +104,14 @@ class Planning:
                 await db.commit()
         except Exception:  # noqa: BLE001 - the database may be what failed; the page still shows it
             log.exception("campaign_planning_failure_not_recorded", extra={"campaign": job.campaign_id})
+
+    async def stop(self, campaign_id: str) -> None:
+        """End this process's run for ``campaign_id``, if one is going, and wait until it has: a
+        cancel then marks every row the run committed, and the run writes none after it."""
+        running = [task for task in self._tasks if task.get_name() == f"plan:{campaign_id}"]
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
 
     async def close(self) -> None:
         """Stop the runs still going (at shutdown); their committed batches stay."""
