@@ -219,6 +219,18 @@ async def planning_state(staff: Staff, until: str, total: int) -> dict[str, Any]
     return await planning_when(staff, lambda p: p is not None and p["state"] == until and p["total"] == total)
 
 
+@asynccontextmanager
+async def planning_held_back(campaigner: Staff, settings: Settings) -> AsyncIterator[None]:
+    """The published campaign scheduled from the page, its planning run waiting for the write
+    lock until the block ends."""
+    await seed(settings)
+    await published_earlier(settings)
+    async with writes_held(settings):
+        await campaigner.post("/console/reminders/schedule", {"source": campaign_text()})
+        await planning_state(campaigner, "planning", 7)
+        yield
+
+
 async def reminder_rows(settings: Settings) -> list[tuple[object, ...]]:
     """What each reminder row says (the due time of planned rows; skipped rows carry the planning time)."""
     async with database(settings) as db:
@@ -267,11 +279,7 @@ async def test_scheduling_runs_in_the_background_shows_progress_and_writes_what_
 async def test_a_failed_planning_run_is_shown_loses_nothing_and_is_planned_again(
     campaigner: Staff, settings: Settings
 ) -> None:
-    await seed(settings)
-    await published_earlier(settings)
-    async with writes_held(settings):
-        await campaigner.post("/console/reminders/schedule", {"source": campaign_text()})
-        await planning_state(campaigner, "planning", 7)
+    async with planning_held_back(campaigner, settings):
         if settings.sqlite_path() is None:
             await _cut_the_planners_connection(settings)
         # SQLite: the planner gives up when the write lock outlasts its busy timeout.
@@ -316,11 +324,7 @@ async def _cut_the_planners_connection(settings: Settings) -> None:
 async def test_a_campaign_cancelled_while_it_is_planned_keeps_no_planned_reminder(
     campaigner: Staff, settings: Settings
 ) -> None:
-    await seed(settings)
-    await published_earlier(settings)
-    async with writes_held(settings):
-        await campaigner.post("/console/reminders/schedule", {"source": campaign_text()})
-        await planning_state(campaigner, "planning", 7)
+    async with planning_held_back(campaigner, settings):
         cancel = asyncio.create_task(campaigner.post(PAGE + "/cancel"))
         stopped = await planning_finished(campaigner)  # the cancel ends the run before it writes
     response, _ = await cancel
